@@ -1,0 +1,87 @@
+/*
+ * lockcron: the command-line interface. Dispatches to one function per
+ * command; every command's logic lives in the library.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct cli_command commands[] = {
+	{ "next", "[--tz ZONE] [--from TIME] [-n COUNT] EXPR",
+	  "print the next fire times of a schedule", cmd_next },
+};
+
+void
+cli_error(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fputs("lockcron: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+cli_usage(const struct cli_command *cmd, int to_stdout)
+{
+	fprintf(to_stdout ? stdout : stderr, "usage: lockcron %s %s\n",
+	    cmd->name, cmd->args);
+}
+
+const struct cli_command *
+cli_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < LC_NELEM(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return (&commands[i]);
+	return (NULL);
+}
+
+static void
+usage(FILE *f)
+{
+	size_t	 i;
+
+	fprintf(f, "usage: lockcron [--version] [--help] COMMAND [ARGS]\n\n"
+	    "commands:\n");
+	for (i = 0; i < LC_NELEM(commands); i++)
+		fprintf(f, "  %-14s %s\n", commands[i].name,
+		    commands[i].summary);
+	fprintf(f, "\n'lockcron COMMAND --help' describes a command; "
+	    "lockcron(1) has the details.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct cli_command	*cmd;
+
+	if (argc < 2) {
+		usage(stderr);
+		return (CLI_USAGE);
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return (CLI_OK);
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("lockcron %s\n", PACKAGE_VERSION);
+		return (CLI_OK);
+	}
+	if ((cmd = cli_find(argv[1])) == NULL) {
+		cli_error("unknown command \"%s\"", argv[1]);
+		usage(stderr);
+		return (CLI_USAGE);
+	}
+	return (cmd->fn(argc - 1, argv + 1));
+}
