@@ -49,6 +49,7 @@ struct lc_sched {
 	size_t		  tablesz;
 	struct timer	**heap;
 	size_t		  nheap, capheap;
+	struct timer	  prune;	/* owner NULL */
 };
 
 /* --- the heap of timers -------------------------------------------------- */
@@ -237,7 +238,29 @@ arm_fire(struct lc_sched *s, struct sjob *sj)
 struct lc_sched *
 lc_sched_new(void)
 {
-	return (xcalloc(1, sizeof (struct lc_sched)));
+	struct lc_sched	*s = xcalloc(1, sizeof *s);
+
+	s->prune.due = INT64_MAX;
+	s->prune.idx = NOT_IN_HEAP;
+	return (s);
+}
+
+void
+lc_sched_set_prune(struct lc_sched *s, int64_t due_ms)
+{
+	timer_set(s, &s->prune, due_ms);
+}
+
+void
+lc_sched_copy_retry(struct lc_sched *dst, const struct lc_sched *src,
+    const char *job)
+{
+	const struct sjob	*from = find(src, job);
+
+	if (from == NULL || from->retry.due == INT64_MAX)
+		return;
+	lc_sched_set_retry(dst, job, from->retry_attempt, from->retry.due,
+	    from->retry_fire_id, from->retry_scheduled_at);
 }
 
 void
@@ -453,7 +476,15 @@ lc_sched_run_due(struct lc_sched *s, int64_t now_ms, lc_sched_cb *cb,
 
 	while (s->nheap > 0 && s->heap[0]->due <= now_ms) {
 		t = s->heap[0];
-		if (t->is_retry)
+		if (t->owner == NULL) {
+			struct lc_sched_event	 ev;
+
+			memset(&ev, 0, sizeof ev);
+			ev.kind = LC_SCHED_PRUNE;
+			timer_set(s, t, INT64_MAX);
+			cb(&ev, arg);
+			n++;
+		} else if (t->is_retry)
 			n += retry_due(s, t->owner, cb, arg);
 		else if ((k = fire_due(s, t->owner, now_ms, cb, arg)) == 0)
 			timer_set(s, t, INT64_MAX);	/* never: it was due */

@@ -26,7 +26,8 @@ enum lc_sched_kind {
 	LC_SCHED_CATCH_UP,	/* run for the latest missed fire */
 	LC_SCHED_MISSED,	/* record one missed fire */
 	LC_SCHED_MISSED_MANY,	/* record `count` missed fires, first..last */
-	LC_SCHED_RETRY		/* a pending retry is due */
+	LC_SCHED_RETRY,		/* a pending retry is due */
+	LC_SCHED_PRUNE		/* time for the daily history pruning */
 };
 
 struct lc_sched_event {
@@ -68,6 +69,12 @@ void		 lc_sched_set_retry(struct lc_sched *, const char *job,
 /* Drops a job's pending retry; returns 1 when there was one. */
 int		 lc_sched_cancel_retry(struct lc_sched *, const char *job);
 int		 lc_sched_has_retry(const struct lc_sched *, const char *job);
+
+/* Copies a job's pending retry from another scheduler (a reload). */
+void		 lc_sched_copy_retry(struct lc_sched *, const struct lc_sched *,
+		     const char *job);
+/* Arms the one housekeeping timer (history pruning); INT64_MAX disarms. */
+void		 lc_sched_set_prune(struct lc_sched *, int64_t due_ms);
 
 /* The earliest instant (ms) anything is due, or INT64_MAX. */
 int64_t		 lc_sched_wakeup(const struct lc_sched *);

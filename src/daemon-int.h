@@ -1,0 +1,82 @@
+/*
+ * The daemon's state, shared by daemon.c (the loop), daemon-runs.c (fires
+ * into runs) and daemon-ctl.c (control commands). Not a public header.
+ */
+#ifndef LOCKCRON_DAEMON_INT_H
+#define LOCKCRON_DAEMON_INT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "lockcron/config.h"
+#include "lockcron/daemon.h"
+#include "lockcron/history.h"
+#include "lockcron/scheduler.h"
+
+/* A run the daemon is responsible for: queued, or its supervisor alive. */
+struct drun {
+	char		 id[LC_UUID_BUFSZ];
+	char		*job;		/* the job's name (configs come and go) */
+	pid_t		 pid;		/* supervisor; 0 while queued */
+	int		 pidfd;		/* adopted supervisors only, else -1 */
+	int		 overlap_wait;	/* the job waits for its lock */
+};
+
+/* Per job: rate limit of "lock busy" log lines. */
+struct skiplog {
+	char		*job;
+	int64_t		 last_ms;
+	int64_t		 suppressed;
+};
+
+struct lc_daemon {
+	const struct lc_daemon_opts	*opts;
+	struct lc_config_opts		 copts;
+	struct lc_config		*cfg;
+	struct lc_sched			*sched;
+	char				*db_path;
+	char				*sock_path;
+	char				 boot_id[LC_UUID_BUFSZ];
+	int				 tfd;	/* timerfd */
+	int				 sfd;	/* signalfd */
+	int				 lfd;	/* control socket */
+	int				 lockfd; /* state_dir/lockcrond.lock */
+	struct drun			**runs;	/* in queue order */
+	size_t				  nruns;
+	struct lc_ctl_conn		**conns;
+	size_t				  nconns;
+	char				**paused;
+	size_t				  npaused;
+	struct skiplog			 *skips;
+	size_t				  nskips;
+	int				  quit;
+};
+
+/* daemon.c */
+struct lc_history	*daemon_history(struct lc_daemon *);
+void			 daemon_close_fds_in_child(struct lc_daemon *);
+int			 daemon_reload(struct lc_daemon *, json_t *errors);
+
+/* daemon-runs.c */
+void	 runs_wake(struct lc_daemon *, int64_t now_ms);
+void	 runs_start_queued(struct lc_daemon *);
+void	 runs_reap(struct lc_daemon *);
+void	 runs_pidfd_ready(struct lc_daemon *, struct drun *);
+int	 runs_adopt(struct lc_daemon *, struct lc_history *);
+void	 runs_reboot(struct lc_daemon *, struct lc_history *);
+int	 runs_manual(struct lc_daemon *, const struct lc_job *, char *id,
+	     char **cause);
+int	 runs_cancel(struct lc_daemon *, const char *prefix, uid_t,
+	     char **cause);
+int	 runs_is_paused(const struct lc_daemon *, const char *job);
+int	 runs_set_paused(struct lc_daemon *, const char *job, int,
+	     char **cause);
+size_t	 runs_active(const struct lc_daemon *);
+
+/* daemon-ctl.c */
+void	 ctl_accept(struct lc_daemon *);
+void	 ctl_ready(struct lc_daemon *, size_t i);
+
+#endif

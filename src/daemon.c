@@ -1,0 +1,487 @@
+/*
+ * lockcrond's event loop. Signals arrive as signalfd reads, the clock as a
+ * timerfd armed at the next due instant (absolute CLOCK_REALTIME with
+ * TFD_TIMER_CANCEL_ON_SET, so a clock step wakes the loop at once), control
+ * requests on a socket; nothing polls on a period, so an idle daemon makes
+ * no wake-ups at all.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "daemon-int.h"
+#include "lockcron/ctl.h"
+#include "lockcron/keystore.h"
+#include "lockcron/log.h"
+#include "lockcron/util.h"
+
+/* Far enough to mean "nothing due", near enough to keep the timer armed
+ * (a disarmed timerfd would not report clock steps). */
+#define IDLE_TIMER_MS	(366LL * 86400 * 1000)
+#define PRUNE_EVERY_MS	(86400LL * 1000)
+
+static void
+notify(const char *state)
+{
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, state);
+#else
+	(void)state;
+#endif
+}
+
+/* Opens the history for one wake-up; the caller closes it before forking. */
+struct lc_history *
+daemon_history(struct lc_daemon *d)
+{
+	struct lc_history	*h;
+	char			*cause = NULL;
+
+	h = lc_history_open(d->db_path, 0, d->cfg->history_group, &cause);
+	if (h == NULL) {
+		log_error("history %s: %s", d->db_path, cause);
+		free(cause);
+	}
+	return (h);
+}
+
+/* A forked supervisor keeps none of the daemon's descriptors. */
+void
+daemon_close_fds_in_child(struct lc_daemon *d)
+{
+	size_t	 i;
+
+	close(d->tfd);
+	close(d->sfd);
+	close(d->lfd);
+	close(d->lockfd);
+	for (i = 0; i < d->nconns; i++)
+		close(lc_ctl_conn_fd(d->conns[i]));
+	for (i = 0; i < d->nruns; i++)
+		if (d->runs[i]->pidfd != -1)
+			close(d->runs[i]->pidfd);
+}
+
+/* Arms the timer at the scheduler's next wake-up. */
+static void
+arm_timer(struct lc_daemon *d)
+{
+	struct itimerspec	 its;
+	int64_t			 due = lc_sched_wakeup(d->sched);
+	int64_t			 now = lc_now_ms();
+
+	if (due == INT64_MAX)
+		due = now + IDLE_TIMER_MS;
+	if (due <= 0)
+		due = 1;
+	memset(&its, 0, sizeof its);
+	its.it_value.tv_sec = due / 1000;
+	its.it_value.tv_nsec = (due % 1000) * 1000000;
+	if (timerfd_settime(d->tfd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET,
+	    &its, NULL) != 0)
+		log_error("timerfd_settime: %s", strerror(errno));
+}
+
+/* Builds a scheduler for cfg, carrying over what old knew. */
+static struct lc_sched *
+build_sched(struct lc_daemon *d, struct lc_config *cfg,
+    const struct lc_config *oldcfg, struct lc_history *h)
+{
+	struct lc_sched		*s = lc_sched_new();
+	const struct lc_job	*old;
+	struct lc_job_state	 st;
+	int64_t			 now = lc_now_ms(), last;
+	size_t			 i;
+
+	for (i = 0; i < cfg->njobs; i++) {
+		const struct lc_job *job = &cfg->jobs[i];
+
+		last = LC_SCHED_NEVER;
+		if (oldcfg != NULL) {
+			/* A reload: unchanged jobs go on where they were. */
+			old = lc_config_find_job(oldcfg, job->name);
+			if (old != NULL && lc_sched_same_timing(old, job)) {
+				last = lc_sched_last(d->sched, job->name);
+				lc_sched_add(s, job, last, now);
+				lc_sched_copy_retry(s, d->sched, job->name);
+				continue;
+			}
+			lc_sched_add(s, job, LC_SCHED_NEVER, now);
+			continue;
+		}
+		/* Start-up: the stored state says what was handled. */
+		lc_history_state_init(&st);
+		if (h != NULL && lc_history_state_get(h, job->name, &st,
+		    NULL) == 0 && st.last_fire_at != LC_HISTORY_NONE)
+			last = st.last_fire_at / 1000;
+		lc_sched_add(s, job, last, now);
+		if (st.paused && !runs_is_paused(d, job->name)) {
+			d->paused = xreallocarray(d->paused, d->npaused + 1,
+			    sizeof *d->paused);
+			d->paused[d->npaused++] = xstrdup(job->name);
+		}
+		if (st.retry_attempt > 0)
+			lc_sched_set_retry(s, job->name, st.retry_attempt,
+			    st.retry_due_at, st.retry_fire_id,
+			    st.retry_scheduled_at / 1000);
+		lc_history_state_clear(&st);
+	}
+	lc_sched_set_prune(s, oldcfg != NULL ?
+	    now + PRUNE_EVERY_MS : now + 60000);
+	return (s);
+}
+
+static void
+log_diag(const struct lc_config_diag *diag, json_t *errors)
+{
+	size_t	 i;
+
+	for (i = 0; i < diag->nwarnings; i++)
+		log_warn("%s", diag->warnings[i]);
+	for (i = 0; i < diag->nerrors; i++) {
+		log_error("%s", diag->errors[i]);
+		if (errors != NULL)
+			json_array_append_new(errors,
+			    json_string(diag->errors[i]));
+	}
+}
+
+/* Re-reads the config; on any error keeps the old one. 0 or -1. */
+int
+daemon_reload(struct lc_daemon *d, json_t *errors)
+{
+	struct lc_config_diag	 diag;
+	struct lc_config	*cfg;
+	struct lc_sched		*s;
+	char			*cause = NULL;
+
+	notify("RELOADING=1");
+	memset(&diag, 0, sizeof diag);
+	cfg = lc_config_load(d->opts->config_path, &d->copts, &diag);
+	log_diag(&diag, errors);
+	lc_config_diag_clear(&diag);
+	if (cfg == NULL) {
+		log_error("reload refused: the configuration has errors; "
+		    "keeping the old one");
+		notify("READY=1");
+		return (-1);
+	}
+	s = build_sched(d, cfg, d->cfg, NULL);
+	lc_sched_free(d->sched);
+	lc_config_free(d->cfg);
+	d->sched = s;
+	d->cfg = cfg;
+	if (d->opts->log_target == NULL && lc_log_reopen(&cause) != 0) {
+		log_error("%s", cause);
+		free(cause);
+	}
+	lc_log_set_level(cfg->log_level);
+	log_notice("reloaded %s: %zu jobs", d->opts->config_path, cfg->njobs);
+	notify("READY=1");
+	return (0);
+}
+
+/* Takes state_dir/lockcrond.lock: one daemon per state directory. */
+static int
+lock_state_dir(struct lc_daemon *d, char **cause)
+{
+	char	*path, buf[32];
+	int	 fd;
+
+	if (mkdir(d->cfg->state_dir, 0755) != 0 && errno != EEXIST) {
+		lc_set_cause(cause, "cannot create state_dir %s: %s",
+		    d->cfg->state_dir, strerror(errno));
+		return (-1);
+	}
+	xasprintf(&path, "%s/lockcrond.lock", d->cfg->state_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd == -1) {
+		lc_set_cause(cause, "%s: %s", path, strerror(errno));
+		free(path);
+		return (-1);
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		ssize_t	 n = pread(fd, buf, sizeof buf - 1, 0);
+
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		lc_set_cause(cause, "another lockcrond (pid %s) is running "
+		    "with state_dir %s", buf[0] ? buf : "?", d->cfg->state_dir);
+		close(fd);
+		free(path);
+		return (-1);
+	}
+	if (ftruncate(fd, 0) == 0) {
+		snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+		if (pwrite(fd, buf, strlen(buf), 0) < 0)
+			log_warn("%s: %s", path, strerror(errno));
+	}
+	free(path);
+	d->lockfd = fd;
+	return (0);
+}
+
+static int
+write_pidfile(const char *path, char **cause)
+{
+	FILE	*f;
+
+	if ((f = fopen(path, "we")) == NULL) {
+		lc_set_cause(cause, "pidfile %s: %s", path, strerror(errno));
+		return (-1);
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	fclose(f);
+	return (0);
+}
+
+/* Blocks the signals the loop reads from its signalfd. */
+static int
+setup_signals(struct lc_daemon *d, char **cause)
+{
+	sigset_t	 set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	signal(SIGPIPE, SIG_IGN);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0 ||
+	    (d->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
+		lc_set_cause(cause, "signalfd: %s", strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/* Everything before the loop: config, log, lock, history, sockets. */
+static int
+setup(struct lc_daemon *d, char **cause)
+{
+	struct lc_config_diag	 diag;
+	struct lc_history	*h;
+	size_t			 nlost = 0;
+
+	memset(&diag, 0, sizeof diag);
+	d->cfg = lc_config_load(d->opts->config_path, &d->copts, &diag);
+	log_diag(&diag, NULL);
+	lc_config_diag_clear(&diag);
+	if (d->cfg == NULL) {
+		lc_set_cause(cause, "%s: invalid configuration",
+		    d->opts->config_path);
+		return (-1);
+	}
+	if (d->opts->log_target == NULL &&
+	    lc_log_open("lockcrond", d->cfg->log, cause) != 0)
+		return (-1);
+	lc_log_set_level(d->cfg->log_level);
+	if (d->opts->boot_id_file != NULL)
+		lc_boot_id_set_path(d->opts->boot_id_file);
+	if (lc_boot_id(d->boot_id) != 0) {
+		lc_set_cause(cause, "cannot read the boot id: %s",
+		    strerror(errno));
+		return (-1);
+	}
+	if (lock_state_dir(d, cause) != 0 || setup_signals(d, cause) != 0)
+		return (-1);
+	if (d->opts->pidfile != NULL &&
+	    write_pidfile(d->opts->pidfile, cause) != 0)
+		return (-1);
+	d->db_path = lc_history_default_path(d->cfg->state_dir);
+	if ((h = lc_history_open(d->db_path, 0, d->cfg->history_group,
+	    cause)) == NULL)
+		return (-1);
+	if (lc_history_reconcile(h, LC_RECONCILE_STARTING, &nlost,
+	    cause) != 0) {
+		lc_history_close(h);
+		return (-1);
+	}
+	if (nlost > 0)
+		log_warn("%zu runs of an earlier daemon were lost", nlost);
+	runs_adopt(d, h);
+	d->sched = build_sched(d, d->cfg, NULL, h);
+	runs_reboot(d, h);
+	lc_history_close(h);
+
+	xasprintf(&d->sock_path, "%s/%s", d->cfg->runtime_dir, LC_CTL_SOCKET);
+	if (mkdir(d->cfg->runtime_dir, 0755) != 0 && errno != EEXIST) {
+		lc_set_cause(cause, "cannot create runtime_dir %s: %s",
+		    d->cfg->runtime_dir, strerror(errno));
+		return (-1);
+	}
+	if ((d->lfd = lc_ctl_listen(d->sock_path, cause)) == -1)
+		return (-1);
+	d->tfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->tfd == -1) {
+		lc_set_cause(cause, "timerfd_create: %s", strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+handle_signals(struct lc_daemon *d)
+{
+	struct signalfd_siginfo	 si;
+
+	while (read(d->sfd, &si, sizeof si) == sizeof si) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			runs_reap(d);
+			break;
+		case SIGHUP:
+			log_notice("SIGHUP: reloading %s",
+			    d->opts->config_path);
+			daemon_reload(d, NULL);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			log_notice("%s: stopping; running jobs carry on",
+			    strsignal((int)si.ssi_signo));
+			d->quit = 1;
+			break;
+		}
+	}
+}
+
+/* The timer fired, or the clock was set (ECANCELED): run what is due. */
+static void
+handle_timer(struct lc_daemon *d)
+{
+	uint64_t	 ticks;
+
+	if (read(d->tfd, &ticks, sizeof ticks) == -1 && errno == ECANCELED)
+		log_notice("the system clock was set; rescheduling");
+	runs_wake(d, lc_now_ms());
+}
+
+/* Polls every descriptor once and dispatches what is ready. */
+static void
+loop_once(struct lc_daemon *d)
+{
+	struct pollfd	*pfd;
+	size_t		 nconns = d->nconns, n = 3 + nconns + d->nruns, i, k;
+
+	pfd = xcalloc(n, sizeof *pfd);
+	pfd[0].fd = d->tfd;
+	pfd[1].fd = d->sfd;
+	pfd[2].fd = d->lfd;
+	for (i = 0; i < d->nconns; i++)
+		pfd[3 + i].fd = lc_ctl_conn_fd(d->conns[i]);
+	for (i = 0; i < d->nruns; i++)
+		pfd[3 + d->nconns + i].fd = d->runs[i]->pidfd;
+	for (i = 0; i < n; i++)
+		pfd[i].events = POLLIN;
+	if (poll(pfd, (nfds_t)n, -1) < 0) {
+		if (errno != EINTR)
+			log_error("poll: %s", strerror(errno));
+		free(pfd);
+		return;
+	}
+	if (pfd[1].revents)
+		handle_signals(d);
+	if (pfd[0].revents && !d->quit)
+		handle_timer(d);
+	/* Connections and runs may change below: walk from the end and
+	 * find runs by descriptor. */
+	for (k = nconns; k > 0; k--)
+		if (pfd[3 + k - 1].revents && k - 1 < d->nconns)
+			ctl_ready(d, k - 1);
+	for (i = 3 + nconns; i < n; i++) {
+		size_t	 r;
+
+		if (pfd[i].fd == -1 || !pfd[i].revents)
+			continue;
+		for (r = 0; r < d->nruns; r++)
+			if (d->runs[r]->pidfd == pfd[i].fd) {
+				runs_pidfd_ready(d, d->runs[r]);
+				break;
+			}
+	}
+	if (pfd[2].revents)
+		ctl_accept(d);
+	free(pfd);
+	if (!d->quit)
+		arm_timer(d);
+}
+
+static void
+teardown(struct lc_daemon *d)
+{
+	size_t	 i;
+
+	if (d->sock_path != NULL && d->lfd != -1)
+		unlink(d->sock_path);
+	if (d->opts->pidfile != NULL)
+		unlink(d->opts->pidfile);
+	for (i = 0; i < d->nconns; i++)
+		lc_ctl_conn_free(d->conns[i]);
+	free(d->conns);
+	for (i = 0; i < d->nruns; i++) {
+		if (d->runs[i]->pidfd != -1)
+			close(d->runs[i]->pidfd);
+		free(d->runs[i]->job);
+		free(d->runs[i]);
+	}
+	free(d->runs);
+	for (i = 0; i < d->npaused; i++)
+		free(d->paused[i]);
+	free(d->paused);
+	for (i = 0; i < d->nskips; i++)
+		free(d->skips[i].job);
+	free(d->skips);
+	lc_sched_free(d->sched);
+	lc_config_free(d->cfg);
+	free(d->db_path);
+	free(d->sock_path);
+	for (i = 0; i < 4; i++) {
+		int fd = i == 0 ? d->tfd : i == 1 ? d->sfd : i == 2 ? d->lfd :
+		    d->lockfd;
+
+		if (fd != -1)
+			close(fd);
+	}
+}
+
+int
+lc_daemon_run(const struct lc_daemon_opts *opts, char **cause)
+{
+	struct lc_daemon	 d;
+	int			 rc = 0;
+
+	memset(&d, 0, sizeof d);
+	d.opts = opts;
+	d.copts.as_root = opts->as_root;
+	d.tfd = d.sfd = d.lfd = d.lockfd = -1;
+	if (setup(&d, cause) != 0) {
+		teardown(&d);
+		return (-1);
+	}
+	log_notice("lockcrond %s started: %zu jobs from %s, state in %s",
+	    PACKAGE_VERSION, d.cfg->njobs, opts->config_path,
+	    d.cfg->state_dir);
+	notify("READY=1");
+	runs_wake(&d, lc_now_ms());
+	arm_timer(&d);
+	while (!d.quit)
+		loop_once(&d);
+	notify("STOPPING=1");
+	log_notice("lockcrond stopped");
+	teardown(&d);
+	return (rc);
+}
