@@ -157,7 +157,8 @@ create_lock(const char *path, char **cause)
 	slash = strrchr(path, '/');
 	len = slash == NULL ? 0 : (size_t)(slash - path);
 	fd = open(path, LOCK_OPEN_FLAGS|O_CREAT|O_EXCL, 0644);
-	if (fd == -1 && errno == ENOENT && len > 0 && is_default_dir(path, len)) {
+	if (fd == -1 && errno == ENOENT && len > 0 &&
+	    is_default_dir(path, len)) {
 		if (make_dirs(path, len, geteuid() == 0 ? 0755 : 0700,
 		    cause) != 0)
 			return (-2);

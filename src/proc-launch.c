@@ -119,6 +119,9 @@ proc_ident_load(const char *user, const char *group, struct proc_ident *id,
 		ident_groups(id);
 		return (0);
 	}
+	/* Not root: we can only be ourselves, with our own group. */
+	if (group == NULL)
+		id->gid = getegid();
 	if (id->uid != geteuid() || id->gid != getegid()) {
 		proc_launch_error(res, "user", EPERM, "cannot run as %s%s%s: "
 		    "switching users needs root", id->name,
@@ -174,9 +177,11 @@ build_env(struct proc_launch *pl, const char *shell,
     struct lc_proc_result *res)
 {
 	const struct lc_proc_spec	*spec = pl->spec;
-	char *const			*lists[2] = { spec->env, spec->extra_env };
+	char *const			*lists[2];
 	size_t				 n = 0, i, j;
 
+	lists[0] = spec->env;
+	lists[1] = spec->extra_env;
 	pl->envp = xcalloc(1, sizeof *pl->envp);
 	env_put(&pl->envp, &n, env_own(pl, "HOME", pl->id.home));
 	env_put(&pl->envp, &n, env_own(pl, "LOGNAME", pl->id.name));
@@ -418,14 +423,14 @@ proc_child_error(const struct proc_launch *pl, const struct proc_child_err *ce,
 		proc_launch_error(res, stage, ce->err, "%s: command not found",
 		    pl->argv[0]);
 	else if (strcmp(stage, "exec") == 0)
-		proc_launch_error(res, stage, ce->err, "exec %s: %s", pl->argv[0],
-		    e);
+		proc_launch_error(res, stage, ce->err, "exec %s: %s",
+		    pl->argv[0], e);
 	else if (strcmp(stage, "chdir") == 0)
 		proc_launch_error(res, stage, ce->err, "chdir %s: %s",
 		    pl->workdir, e);
 	else if (strncmp(stage, "set", 3) == 0)
-		proc_launch_error(res, stage, ce->err, "%s (user %s): %s", stage,
-		    pl->id.name, e);
+		proc_launch_error(res, stage, ce->err, "%s (user %s): %s",
+		    stage, pl->id.name, e);
 	else if (strcmp(stage, "nice") == 0)
 		proc_launch_error(res, stage, ce->err, "nice %d: %s",
 		    pl->spec->nice, e);

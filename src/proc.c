@@ -117,8 +117,8 @@ check_keep_fds(const struct lc_proc_spec *spec, struct lc_proc_result *res)
 	for (k = 0; k < spec->nkeep_fds; k++) {
 		fd = spec->keep_fds[k];
 		if (fd < 3 || fcntl(fd, F_GETFD) == -1) {
-			proc_launch_error(res, "fds", EBADF, "descriptor %d cannot "
-			    "be inherited", fd);
+			proc_launch_error(res, "fds", EBADF,
+			    "descriptor %d cannot be inherited", fd);
 			return (-1);
 		}
 	}
@@ -599,8 +599,8 @@ lc_proc_run(const struct lc_proc_spec *spec, struct lc_proc_result *res)
 	r.in_len = spec->stdin_text != NULL ? strlen(spec->stdin_text) : 0;
 	res->start_mono_ms = lc_mono_ms();
 	res->start_ms = lc_now_ms();
-	if (proc_launch_prepare(&pl, res) != 0 || check_keep_fds(spec, res) != 0 ||
-	    open_pipes(&pl, &r, res) != 0 ||
+	if (proc_launch_prepare(&pl, res) != 0 ||
+	    check_keep_fds(spec, res) != 0 || open_pipes(&pl, &r, res) != 0 ||
 	    signals_enter(&save, &r.sfd, res) != 0)
 		goto out;
 	if (spawn(&pl, &r) == 0) {

@@ -46,7 +46,7 @@ struct lc_proc_spec {
 	mode_t			  umask;
 	int			  nice;		/* increment, as nice(1) */
 	const char		 *stdin_text;	/* NULL: /dev/null */
-	const int		 *keep_fds;	/* inherited by the job (>= 3) */
+	const int		 *keep_fds;	/* the job inherits (>= 3) */
 	size_t			  nkeep_fds;
 	int64_t			  timeout_ms;	/* 0: none */
 	int64_t			  kill_grace_ms; /* SIGTERM to SIGKILL */

@@ -136,7 +136,8 @@ test_default_dir(void **state)
 	d = lc_lock_default_dir(0);
 	assert_string_equal(d, "/srv/state/lockcron/locks");
 	free(d);
-	setenv("XDG_STATE_HOME", "relative", 1);	/* ignored, as XDG says */
+	/* A relative XDG_STATE_HOME is ignored, as the spec says. */
+	setenv("XDG_STATE_HOME", "relative", 1);
 	setenv("HOME", "/home/etl", 1);
 	d = lc_lock_default_dir(0);
 	assert_string_equal(d, "/home/etl/.local/state/lockcron/locks");
@@ -224,8 +225,9 @@ test_against_flock1(void **state)
 	assert_true(took >= 950);
 	assert_true(took < 3000);
 	assert_int_equal(lc_lock_fd(l), -1);
+	/* Its command inherited the lock and dies a moment after it. */
 	flock_end(holder);
-	assert_int_equal(lc_lock_acquire(l, 0, &cause), LC_LOCK_ACQUIRED);
+	assert_int_equal(lc_lock_acquire(l, 5, &cause), LC_LOCK_ACQUIRED);
 	lc_lock_release(l);
 
 	/* flock(1) lets go while we wait: we get it then, not at the end. */
