@@ -287,22 +287,18 @@ wait_lock(struct lc_lock *l, int64_t wait_s, char **cause)
 		res = LC_LOCK_ERROR;
 		goto out;
 	}
-	for (;;) {
-		if (flock(l->fd, LOCK_EX) == 0) {
-			res = LC_LOCK_ACQUIRED;
-			break;
-		}
-		if (errno != EINTR) {
-			lc_set_cause(cause, "lock file %s: %s", l->path,
-			    strerror(errno));
-			res = LC_LOCK_ERROR;
-			break;
-		}
-		/* Another signal woke us before the deadline: wait on. */
-		if (lock_alarm || lc_mono_ms() >= deadline) {
-			res = LC_LOCK_BUSY;
-			break;
-		}
+	if (flock(l->fd, LOCK_EX) == 0)
+		res = LC_LOCK_ACQUIRED;
+	else if (errno != EINTR) {
+		lc_set_cause(cause, "lock file %s: %s", l->path,
+		    strerror(errno));
+		res = LC_LOCK_ERROR;
+	} else if (lock_alarm || lc_mono_ms() >= deadline)
+		res = LC_LOCK_BUSY;
+	else {
+		/* flock() restarts after handlers with SA_RESTART: only one
+		 * installed without it gets here, to wake us (a cancel). */
+		res = LC_LOCK_INTERRUPTED;
 	}
 	/* Deleting first: a SIGALRM already sent is handled by us here. */
 	timer_delete(timer);

@@ -605,6 +605,8 @@ lc_proc_run(const struct lc_proc_spec *spec, struct lc_proc_result *res)
 		goto out;
 	if (spawn(&pl, &r) == 0) {
 		rc = 0;
+		if (spec->started_cb != NULL)
+			spec->started_cb(r.pid, res->start_ms, spec->cb_arg);
 		if (spec->timeout_ms > 0)
 			r.timeout_at = res->start_mono_ms + spec->timeout_ms;
 		r.buf = xmalloc(PROC_READ_SIZE);

@@ -14,6 +14,7 @@
 enum lc_lock_result {
 	LC_LOCK_ACQUIRED = 0,	/* the run may start */
 	LC_LOCK_BUSY,		/* held elsewhere (after waiting, if asked) */
+	LC_LOCK_INTERRUPTED,	/* a caller's signal ended the wait */
 	LC_LOCK_ERROR		/* could not even try: *cause says why */
 };
 
@@ -41,6 +42,8 @@ void			 lc_lock_free(struct lc_lock *);
  * the file: missing, it is created (mode 0644, never unlinked later), and
  * missing parent directories are created only for the default directory.
  * Acquiring a lock already held by this handle returns LC_LOCK_ACQUIRED.
+ * A signal whose handler the caller installed without SA_RESTART (say, to
+ * cancel the run) ends the wait with LC_LOCK_INTERRUPTED.
  */
 enum lc_lock_result	 lc_lock_acquire(struct lc_lock *, int64_t wait_s,
 			     char **cause);

@@ -28,6 +28,8 @@ enum lc_proc_stream {
 /* Called with every chunk of output, in order per stream. */
 typedef void (*lc_proc_output_cb)(enum lc_proc_stream, const char *buf,
     size_t len, void *arg);
+/* Called once the job's exec has succeeded (for the "started" event). */
+typedef void (*lc_proc_started_cb)(pid_t pid, int64_t start_ms, void *arg);
 
 /* What to run and how. Only command or argv is required. */
 struct lc_proc_spec {
@@ -51,7 +53,8 @@ struct lc_proc_spec {
 	int64_t			  timeout_ms;	/* 0: none */
 	int64_t			  kill_grace_ms; /* SIGTERM to SIGKILL */
 	lc_proc_output_cb	  output_cb;	/* NULL: output discarded */
-	void			 *cb_arg;
+	lc_proc_started_cb	  started_cb;	/* NULL: not told */
+	void			 *cb_arg;	/* for both callbacks */
 };
 
 enum lc_proc_end {

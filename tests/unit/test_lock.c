@@ -288,6 +288,61 @@ test_wait_restores_signals(void **state)
 	sigaction(SIGALRM, &sa, NULL);
 }
 
+static void
+on_usr1(int sig)
+{
+}
+
+static void
+test_wait_interrupted(void **state)
+{
+	struct sigaction	 sa, old;
+	struct timespec		 ts = { 0, 300000000 };
+	struct lc_lock		*l;
+	char			*path;
+	pid_t			 holder, poker;
+	int64_t			 t0, took;
+
+	path = tmp_path("interrupt.lock");
+	flock_hold(path, "30", &holder);
+	l = lc_lock_new(path, 0);
+
+	/* A handler with SA_RESTART: the wait goes on to its deadline. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_usr1;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGUSR1, &sa, &old);
+	if ((poker = fork()) == 0) {
+		nanosleep(&ts, NULL);
+		kill(getppid(), SIGUSR1);
+		_exit(0);
+	}
+	t0 = lc_mono_ms();
+	assert_int_equal(lc_lock_acquire(l, 1, NULL), LC_LOCK_BUSY);
+	assert_true(lc_mono_ms() - t0 >= 950);
+	assert_int_equal(waitpid(poker, NULL, 0), poker);
+
+	/* Without SA_RESTART (a cancel): the wait ends at once. */
+	sa.sa_flags = 0;
+	sigaction(SIGUSR1, &sa, NULL);
+	if ((poker = fork()) == 0) {
+		nanosleep(&ts, NULL);
+		kill(getppid(), SIGUSR1);
+		_exit(0);
+	}
+	t0 = lc_mono_ms();
+	assert_int_equal(lc_lock_acquire(l, 10, NULL), LC_LOCK_INTERRUPTED);
+	took = lc_mono_ms() - t0;
+	assert_true(took >= 200);
+	assert_true(took < 5000);
+	assert_int_equal(lc_lock_fd(l), -1);
+	assert_int_equal(waitpid(poker, NULL, 0), poker);
+	sigaction(SIGUSR1, &old, NULL);
+	flock_end(holder);
+	lc_lock_free(l);
+	free(path);
+}
+
 /* One of several processes: takes the lock 25 times through fresh handles
  * and logs entering and leaving its critical section. */
 static void __attribute__((noreturn))
@@ -556,6 +611,7 @@ main(void)
 		cmocka_unit_test(test_create_and_keep),
 		cmocka_unit_test(test_against_flock1),
 		cmocka_unit_test(test_wait_restores_signals),
+		cmocka_unit_test(test_wait_interrupted),
 		cmocka_unit_test(test_no_overlap),
 		cmocka_unit_test(test_lock_outlives_taker),
 		cmocka_unit_test(test_refused_files),

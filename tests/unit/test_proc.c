@@ -39,7 +39,20 @@ struct capture {
 	struct lc_buf	 out;
 	struct lc_buf	 err;
 	int		 chunks;
+	pid_t		 started_pid;
+	int64_t		 started_ms;
+	size_t		 out_at_start;
 };
+
+static void
+started_cb(pid_t pid, int64_t start_ms, void *arg)
+{
+	struct capture	*c = arg;
+
+	c->started_pid = pid;
+	c->started_ms = start_ms;
+	c->out_at_start = c->out.len;
+}
 
 static void
 capture_cb(enum lc_proc_stream stream, const char *buf, size_t len,
@@ -67,6 +80,7 @@ spec_init(struct lc_proc_spec *spec, struct capture *c)
 	spec->workdir = tmp;
 	spec->kill_grace_ms = 1000;
 	spec->output_cb = capture_cb;
+	spec->started_cb = started_cb;
 	spec->cb_arg = c;
 }
 
@@ -176,6 +190,10 @@ test_exit_code(void **state)
 	assert_true(res.end_mono_ms >= res.start_mono_ms);
 	assert_true(res.end_ms >= res.start_ms);
 	assert_true(res.start_ms > 1700000000000LL);
+	/* Told of the start before any output, with the same pid. */
+	assert_int_equal(c.started_pid, res.pid);
+	assert_int_equal(c.started_ms, res.start_ms);
+	assert_int_equal(c.out_at_start, 0);
 	capture_free(&c);
 	lc_proc_result_clear(&res);
 
@@ -439,6 +457,7 @@ test_launch_errors(void **state)
 	assert_string_equal(res.error,
 	    "lockcron-no-such-command: command not found");
 	assert_int_equal(c.chunks, 0);
+	assert_int_equal(c.started_pid, 0);
 	lc_proc_result_clear(&res);
 
 	/* Missing absolute path, and a missing shell. */
