@@ -165,7 +165,7 @@ test_create_and_keep(void **state)
 	/* Created 0644 whatever the umask; never unlinked. */
 	path = tmp_path("create.lock");
 	old = umask(077);
-	l = lc_lock_new(path, 0);
+	l = lc_lock_new(path, geteuid());
 	assert_int_equal(lc_lock_acquire(l, 0, &cause), LC_LOCK_ACQUIRED);
 	umask(old);
 	assert_string_equal(lc_lock_path(l), path);
@@ -186,7 +186,7 @@ test_create_and_keep(void **state)
 
 	/* A missing directory that is not the default is not created. */
 	dir = tmp_path("no-such-dir/x.lock");
-	l = lc_lock_new(dir, 0);
+	l = lc_lock_new(dir, geteuid());
 	assert_int_equal(lc_lock_acquire(l, 0, &cause), LC_LOCK_ERROR);
 	assert_non_null(strstr(cause, dir));
 	assert_non_null(strstr(cause, "No such file or directory"));
@@ -205,7 +205,7 @@ test_against_flock1(void **state)
 	int64_t		 t0, took;
 
 	path = tmp_path("flock1.lock");
-	l = lc_lock_new(path, 0);
+	l = lc_lock_new(path, geteuid());
 	assert_int_equal(lc_lock_acquire(l, 0, &cause), LC_LOCK_ACQUIRED);
 
 	/* We hold it: flock -n fails at once, flock -w times out. */
@@ -272,7 +272,7 @@ test_wait_restores_signals(void **state)
 
 	path = tmp_path("signals.lock");
 	flock_hold(path, "30", &holder);
-	l = lc_lock_new(path, 0);
+	l = lc_lock_new(path, geteuid());
 	assert_int_equal(lc_lock_acquire(l, 1, NULL), LC_LOCK_BUSY);
 	sigaction(SIGALRM, NULL, &now);
 	assert_ptr_equal(now.sa_handler, user_alarm);
@@ -305,7 +305,7 @@ test_wait_interrupted(void **state)
 
 	path = tmp_path("interrupt.lock");
 	flock_hold(path, "30", &holder);
-	l = lc_lock_new(path, 0);
+	l = lc_lock_new(path, geteuid());
 
 	/* A handler with SA_RESTART: the wait goes on to its deadline. */
 	memset(&sa, 0, sizeof sa);
@@ -355,7 +355,7 @@ contender(const char *path, const char *log)
 
 	fd = open(log, O_WRONLY|O_APPEND|O_CREAT, 0644);
 	for (i = 0; i < 25; i++) {
-		l = lc_lock_new(path, 0);
+		l = lc_lock_new(path, geteuid());
 		if (lc_lock_acquire(l, 30, NULL) != LC_LOCK_ACQUIRED)
 			_exit(1);
 		n = snprintf(line, sizeof line, "B %ld\n", (long)getpid());
@@ -420,7 +420,7 @@ taker(const char *path, int out)
 	char			*cmd;
 	int			 fds[2];
 
-	l = lc_lock_new(path, 0);
+	l = lc_lock_new(path, geteuid());
 	if (lc_lock_acquire(l, 0, NULL) != LC_LOCK_ACQUIRED)
 		_exit(1);
 	/* The job inherits the lock fd and our pipe, which it closes. */
@@ -464,7 +464,7 @@ test_lock_outlives_taker(void **state)
 	kill(tk, SIGKILL);
 	assert_int_equal(waitpid(tk, &st, 0), tk);
 	assert_true(kill(job, 0) == 0);
-	l = lc_lock_new(path, 0);
+	l = lc_lock_new(path, geteuid());
 	assert_int_equal(lc_lock_acquire(l, 0, NULL), LC_LOCK_BUSY);
 	assert_int_equal(sh("flock -n '%s' true", path), 1);
 
@@ -487,7 +487,7 @@ test_refused_files(void **state)
 	path = tmp_path("link.lock");
 	target = tmp_path("link-target");
 	assert_int_equal(symlink(target, path), 0);
-	l = lc_lock_new(path, 0);
+	l = lc_lock_new(path, geteuid());
 	assert_int_equal(lc_lock_acquire(l, 0, &cause), LC_LOCK_ERROR);
 	assert_non_null(strstr(cause, path));
 	assert_non_null(strstr(cause, "symbolic link"));
@@ -500,7 +500,7 @@ test_refused_files(void **state)
 	/* A FIFO: refused, without blocking in open(). */
 	path = tmp_path("fifo.lock");
 	assert_int_equal(mkfifo(path, 0644), 0);
-	l = lc_lock_new(path, 0);
+	l = lc_lock_new(path, geteuid());
 	assert_int_equal(lc_lock_acquire(l, 0, &cause), LC_LOCK_ERROR);
 	assert_non_null(strstr(cause, "is a FIFO"));
 	lc_lock_free(l);
@@ -510,7 +510,7 @@ test_refused_files(void **state)
 	/* A directory. */
 	path = tmp_path("dir.lock");
 	assert_int_equal(mkdir(path, 0755), 0);
-	l = lc_lock_new(path, 0);
+	l = lc_lock_new(path, geteuid());
 	assert_int_equal(lc_lock_acquire(l, 0, &cause), LC_LOCK_ERROR);
 	assert_non_null(strstr(cause, "is a directory"));
 	lc_lock_free(l);
@@ -545,33 +545,34 @@ nonroot_default_dir(void)
 {
 	struct lc_lock	*l;
 	struct stat	 st;
-	char		*state, *dir, *path, *root_lock;
+	char		*state, *dir, *path[3];
+	int		 rc = 0, i;
 
 	xasprintf(&state, "%s/nobody-home/state", tmp);
 	setenv("XDG_STATE_HOME", state, 1);
+	free(state);
 	if ((dir = lc_lock_default_dir(0)) == NULL)
 		return (1);
-	xasprintf(&path, "%s/job.lock", dir);
-	l = lc_lock_new(path, getuid());
-	if (lc_lock_acquire(l, 0, NULL) != LC_LOCK_ACQUIRED)
-		return (2);
-	if (stat(dir, &st) != 0 || (st.st_mode & 07777) != 0700)
-		return (3);
-	if (stat(path, &st) != 0 || st.st_uid != getuid() ||
-	    (st.st_mode & 07777) != 0644)
-		return (4);
-	lc_lock_free(l);
-	xasprintf(&root_lock, "%s/root-owned.lock", tmp);
-	l = lc_lock_new(root_lock, getuid());
-	if (lc_lock_acquire(l, 0, NULL) != LC_LOCK_ACQUIRED)
-		return (5);
-	lc_lock_free(l);
-	xasprintf(&path, "%s/nobody-home/elsewhere/job.lock", tmp);
-	l = lc_lock_new(path, getuid());
-	if (lc_lock_acquire(l, 0, NULL) != LC_LOCK_ERROR)
-		return (6);
-	lc_lock_free(l);
-	return (0);
+	xasprintf(&path[0], "%s/job.lock", dir);
+	xasprintf(&path[1], "%s/root-owned.lock", tmp);
+	xasprintf(&path[2], "%s/nobody-home/elsewhere/job.lock", tmp);
+	for (i = 0; i < 3 && rc == 0; i++) {
+		l = lc_lock_new(path[i], getuid());
+		if (lc_lock_acquire(l, 0, NULL) !=
+		    (i == 2 ? LC_LOCK_ERROR : LC_LOCK_ACQUIRED))
+			rc = 2 + i;
+		lc_lock_free(l);
+	}
+	if (rc == 0 && (stat(dir, &st) != 0 || (st.st_mode & 07777) != 0700))
+		rc = 10;
+	if (rc == 0 && (stat(path[0], &st) != 0 || st.st_uid != getuid() ||
+	    (st.st_mode & 07777) != 0644))
+		rc = 11;
+	for (i = 0; i < 3; i++)
+		free(path[i]);
+	free(dir);
+	unsetenv("XDG_STATE_HOME");
+	return (rc);
 }
 
 static void
@@ -581,15 +582,20 @@ test_nonroot(void **state)
 	pid_t	 pid;
 	int	 st, fd;
 
-	if (geteuid() != 0)
-		skip();
 	home = tmp_path("nobody-home");
 	assert_int_equal(mkdir(home, 0755), 0);
-	assert_int_equal(chown(home, nobody_uid, nobody_gid), 0);
 	root_lock = tmp_path("root-owned.lock");
 	fd = open(root_lock, O_RDONLY|O_CREAT, 0644);
 	assert_true(fd >= 0);
 	close(fd);
+	if (geteuid() != 0) {
+		/* Already not root: run the checks here. */
+		assert_int_equal(nonroot_default_dir(), 0);
+		free(home);
+		free(root_lock);
+		return;
+	}
+	assert_int_equal(chown(home, nobody_uid, nobody_gid), 0);
 	if ((pid = fork()) == 0) {
 		if (setgroups(0, NULL) != 0 || setgid(nobody_gid) != 0 ||
 		    setuid(nobody_uid) != 0)
