@@ -31,6 +31,31 @@
 #include "lockcron/timefmt.h"
 #include "lockcron/util.h"
 
+/* Set by SIGTERM/SIGINT before the job runs (lc_proc_run handles them
+ * itself once it has started). */
+static volatile sig_atomic_t cancel_signal;
+
+static void
+cancel_handler(int sig)
+{
+	cancel_signal = sig;
+}
+
+/* Until the job starts, SIGTERM and SIGINT cancel the run: a lock wait or
+ * a keystore fetch ends early. No SA_RESTART, so a blocked flock returns. */
+static void
+catch_cancel(struct sigaction *old_term, struct sigaction *old_int)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = cancel_handler;
+	sigemptyset(&sa.sa_mask);
+	cancel_signal = 0;
+	sigaction(SIGTERM, &sa, old_term);
+	sigaction(SIGINT, &sa, old_int);
+}
+
 struct run {
 	const struct lc_supervise_opts	*opts;
 	const struct lc_job		*job;
@@ -142,6 +167,16 @@ sink(struct run *r, enum lc_proc_stream stream, const char *p, size_t n)
 }
 
 static void
+started_cb(pid_t pid, int64_t start_ms, void *arg)
+{
+	struct run	*r = arg;
+	char		 detail[32];
+
+	snprintf(detail, sizeof detail, "pid %ld", (long)pid);
+	event(r, LC_EVENT_STARTED, detail);
+}
+
+static void
 output_cb(enum lc_proc_stream stream, const char *buf, size_t len, void *arg)
 {
 	struct run		*r = arg;
@@ -213,6 +248,10 @@ take_lock(struct run *r, struct lc_buf *err)
 	case LC_LOCK_ACQUIRED:
 		event(r, LC_EVENT_LOCK_ACQUIRED, job->lock_path);
 		return (LC_RUN_RUNNING);
+	case LC_LOCK_INTERRUPTED:
+		lc_buf_printf(err, "cancelled while waiting for lock %s",
+		    job->lock_path);
+		return (LC_RUN_CANCELLED);
 	case LC_LOCK_BUSY:
 		if (wait > 0)
 			lc_buf_printf(err, "lock %s still busy after %llds",
@@ -362,6 +401,7 @@ run_job(struct run *r, struct lc_buf *err, struct lc_run_end *end,
 	spec.timeout_ms = job->timeout * 1000;
 	spec.kill_grace_ms = job->kill_grace * 1000;
 	spec.output_cb = output_cb;
+	spec.started_cb = started_cb;
 	spec.cb_arg = r;
 	if ((keep[0] = lc_lock_fd(r->lock)) != -1) {
 		spec.keep_fds = keep;
@@ -376,7 +416,6 @@ run_job(struct run *r, struct lc_buf *err, struct lc_run_end *end,
 	open_live(r);
 	extra = build_extra_env(r, &nown);
 	spec.extra_env = extra;
-	event(r, LC_EVENT_STARTED, NULL);
 	memset(&pr, 0, sizeof pr);
 	lc_proc_run(&spec, &pr);
 	free_extra_env(extra, nown);
@@ -478,7 +517,9 @@ lc_supervise(const struct lc_supervise_opts *o,
 	struct run		 r;
 	struct lc_run_end	 end;
 	struct lc_buf		 err = { 0 };
+	struct sigaction	 old_term, old_int;
 	enum lc_run_status	 st;
+	sigset_t		 set, oldset;
 	size_t			 keep;
 	int			 rc = 0;
 
@@ -494,6 +535,9 @@ lc_supervise(const struct lc_supervise_opts *o,
 		return (-1);
 	}
 	snprintf(res->run_id, sizeof res->run_id, "%s", r.id);
+	/* Handled until the row is finished: a late SIGTERM must not leave
+	 * it "running". */
+	catch_cancel(&old_term, &old_int);
 	lc_history_end_init(&end, LC_RUN_FAILED);
 	if (lc_proc_set_subreaper(cause) != 0) {
 		lc_buf_printf(&err, "%s", *cause);
@@ -505,9 +549,24 @@ lc_supervise(const struct lc_supervise_opts *o,
 		free(*cause);
 		*cause = NULL;
 		st = LC_RUN_LAUNCH_ERROR;
-	} else if ((st = take_lock(&r, &err)) == LC_RUN_RUNNING &&
-	    (st = fetch_secrets(&r, &err)) == LC_RUN_RUNNING)
-		st = run_job(&r, &err, &end, res);
+	} else {
+		if ((st = take_lock(&r, &err)) == LC_RUN_RUNNING &&
+		    (st = fetch_secrets(&r, &err)) == LC_RUN_RUNNING) {
+			/* From here lc_proc_run reads these signals; block
+			 * them so none is lost in between. */
+			sigemptyset(&set);
+			sigaddset(&set, SIGTERM);
+			sigaddset(&set, SIGINT);
+			sigprocmask(SIG_BLOCK, &set, &oldset);
+			if (cancel_signal != 0) {
+				lc_buf_printf(&err, "cancelled by %s before "
+				    "the job started", strsignal(cancel_signal));
+				st = LC_RUN_CANCELLED;
+			} else
+				st = run_job(&r, &err, &end, res);
+			sigprocmask(SIG_SETMASK, &oldset, NULL);
+		}
+	}
 
 	end.status = st;
 	end.error = err.len > 0 ? err.data : NULL;
@@ -526,6 +585,8 @@ lc_supervise(const struct lc_supervise_opts *o,
 	    err.len > 0 ? err.data : "");
 	lc_buf_free(&err);
 	cleanup(&r);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGINT, &old_int, NULL);
 	return (rc);
 }
 
