@@ -82,6 +82,39 @@ bench_fetch(const char *name, const struct lc_keystore_conf *ks,
 	return (0);
 }
 
+/*
+ * Time to a TLS verification failure with no ca_file: the handshake plus
+ * loading the system trust store, which is what a run without ca_file
+ * pays on top of a fetch from a CA in that store.
+ */
+static int
+bench_system_store(const char *name, const struct lc_keystore_conf *ks)
+{
+	struct lc_secret_set	*set;
+	double			 t[FETCHES], t0;
+	char			*cause = NULL;
+	int			 i;
+
+	for (i = -WARMUP; i < FETCHES; i++) {
+		t0 = now_ms();
+		set = lc_keystore_fetch(ks, "etl/warehouse", keys, 5, NULL,
+		    &cause);
+		if (set != NULL || strstr(cause, "SSL certificate") == NULL) {
+			fprintf(stderr, "%s: %s\n", name, set != NULL ?
+			    "unexpectedly trusted" : cause);
+			lc_secret_set_free(set);
+			free(cause);
+			return (-1);
+		}
+		free(cause);
+		cause = NULL;
+		if (i >= 0)
+			t[i] = now_ms() - t0;
+	}
+	report(name, t, FETCHES);
+	return (0);
+}
+
 static size_t
 discard_cb(char *p, size_t size, size_t n, void *arg)
 {
@@ -185,6 +218,12 @@ run(void)
 		if (bench_fetch("http-json, 5 keys", &ks, NULL) != 0)
 			return (-1);
 	}
+	snprintf(url, sizeof url, "https://127.0.0.1:%d", srv.tls);
+	conf(&ks, LC_KEYSTORE_VAULT_KV2, url);
+	ks.ca_file = NULL;
+	ks.retries = 0;
+	if (bench_system_store("no ca_file, to TLS failure", &ks) != 0)
+		return (-1);
 	printf("-- file\n");
 	ks_path(file, sizeof file, srv.dir, "secrets.json");
 	if (ks_write_file(file, values, 0600) != 0)
