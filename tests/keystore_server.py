@@ -10,6 +10,7 @@ Listeners:
   --plain NAME                      plain HTTP
   --tls NAME:CERT:KEY               TLS
   --mtls NAME:CERT:KEY:CLIENT_CA    TLS that requires a client certificate
+--remove-on-exit DIR removes the test's directory when the server stops.
 
 Data (--data FILE, JSON): {"path": "etl/warehouse", "values": {k: v, ...}}.
 The accepted token is the content of --token-file, read on every request.
@@ -32,6 +33,7 @@ import argparse
 import ctypes
 import json
 import os
+import shutil
 import signal
 import socket
 import ssl
@@ -335,15 +337,25 @@ def make_server(spec, kind):
     return name, srv
 
 
+def stop(*_):
+    # Also remove the test's directory: a test killed by SIGKILL cannot.
+    if ARGS.remove_on_exit:
+        shutil.rmtree(ARGS.remove_on_exit, ignore_errors=True)
+    os._exit(0)
+
+
 def watch_parent(parent):
-    # EOF on stdin (the test's pipe closed) or a new parent: stop.
+    # EOF on stdin (the test's pipe closed), SIGTERM (sent by the test, or
+    # by the kernel when the parent dies) or a new parent: stop.
     def run():
         try:
             while sys.stdin.buffer.read(4096):
                 pass
         except OSError:
             pass
-        os._exit(0)
+        stop()
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     threading.Thread(target=run, daemon=True).start()
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -351,7 +363,7 @@ def watch_parent(parent):
     except (OSError, AttributeError):
         pass
     if parent and os.getppid() != parent:
-        os._exit(0)
+        stop()
 
 
 def main():
@@ -364,6 +376,7 @@ def main():
     p.add_argument("--tls", action="append", default=[])
     p.add_argument("--mtls", action="append", default=[])
     p.add_argument("--parent-pid", type=int, default=0)
+    p.add_argument("--remove-on-exit", metavar="DIR")
     p.add_argument("--verbose", action="store_true")
     ARGS = p.parse_args()
     watch_parent(ARGS.parent_pid)
@@ -379,7 +392,8 @@ def main():
     with open(tmp, "w") as f:
         json.dump(ports, f)
     os.rename(tmp, ARGS.port_file)
-    threading.Event().wait()        # until SIGTERM, stdin EOF or exit
+    while True:                     # until SIGTERM or stdin EOF
+        signal.pause()
 
 
 if __name__ == "__main__":

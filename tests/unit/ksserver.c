@@ -145,7 +145,7 @@ ks_server_start(struct ks_server *s, const char *path,
 	char	 script[PATH_MAX], gen[PATH_MAX], ports[PATH_MAX];
 	char	 data[PATH_MAX], tls[3 * PATH_MAX], wrong[3 * PATH_MAX];
 	char	 mtls[4 * PATH_MAX], text[8192];
-	char	*argv[20];
+	char	*argv[24];
 	int	 p[2];
 
 	memset(s, 0, sizeof *s);
@@ -188,7 +188,8 @@ ks_server_start(struct ks_server *s, const char *path,
 	argv[10] = "--tls"; argv[11] = tls;
 	argv[12] = "--tls"; argv[13] = wrong;
 	argv[14] = "--mtls"; argv[15] = mtls;
-	argv[16] = NULL;
+	argv[16] = "--remove-on-exit"; argv[17] = s->dir;
+	argv[18] = NULL;
 	spawn(s, p[0], argv);
 	close(p[0]);
 	s->stdin_fd = p[1];
