@@ -10,9 +10,14 @@
  *   HTTP 403: permission denied
  *
  * Transport rules: http and https only, no redirects, plain http only to a
- * loopback host, TLS peer and host verification always on, replies capped
- * at LC_KEYSTORE_MAX_BODY, environment proxies ignored. The token file is
- * read again on every fetch and must be readable by its owner only.
+ * loopback host, TLS peer and host verification always on (without ca_file:
+ * the system's CA directory), replies capped at LC_KEYSTORE_MAX_BODY,
+ * environment proxies and .netrc ignored. The token file is read again on
+ * every fetch and must be readable by its owner only.
+ *
+ * Fetching blocks (it is meant for the run's supervisor, one fetch per
+ * run). libcurl runs with CURLOPT_NOSIGNAL: callers should ignore or block
+ * SIGPIPE, as a process writing to pipes does anyway.
  */
 #ifndef LOCKCRON_KEYSTORE_H
 #define LOCKCRON_KEYSTORE_H
