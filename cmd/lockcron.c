@@ -14,6 +14,8 @@
 static const struct cli_command commands[] = {
 	{ "next", "[--tz ZONE] [--from TIME] [-n COUNT] EXPR",
 	  "print the next fire times of a schedule", cmd_next },
+	{ "import-crontab", "[--system] [--user NAME] [FILE|-]",
+	  "convert a crontab(5) file into lockcron jobs", cmd_import_crontab },
 };
 
 void
