@@ -200,6 +200,9 @@ read_operator(const char *s, size_t i, struct word *w)
 			i++;
 	} else {
 		w->type = T_OP;
+		if ((s[i] == '&' || s[i] == '|' || s[i] == ';') &&
+		    s[i + 1] == s[i])
+			i++;
 		i++;
 	}
 	w->value = xstrndup(s + start, i - start);
@@ -726,11 +729,38 @@ name_script(const struct words *ws)
 }
 
 /*
+ * Skips flock's options and lock file at ws->v[i] (the word "flock"):
+ * returns the index of the command it runs.
+ */
+static size_t
+skip_flock(const struct words *ws, size_t i)
+{
+	const char	*v;
+
+	for (i++; i < ws->n && ws->v[i].type == T_WORD; i++) {
+		v = ws->v[i].value;
+		if (v[0] != '-' || v[1] == '\0')
+			break;
+		if (strcmp(v, "--") == 0) {
+			i++;
+			break;
+		}
+		if (strcmp(v, "-w") == 0 || strcmp(v, "-E") == 0 ||
+		    ((strncmp(v, "--t", 3) == 0 || strncmp(v, "--w", 3) == 0 ||
+		    strncmp(v, "--co", 4) == 0) && strchr(v, '=') == NULL))
+			i++;
+	}
+	return (i + 1);
+}
+
+/*
  * The first command that is not a runner (nice, timeout...) nor a no-op
  * (cd, test...); for an interpreter, the script it runs.
  */
+static char	*name_of(const char *, int);
+
 static char *
-name_command(const struct words *ws)
+name_command(const struct words *ws, int depth)
 {
 	size_t	 i;
 	int	 at_cmd = 1, interp = 0;
@@ -745,6 +775,16 @@ name_command(const struct words *ws)
 		if (!is_arg(ws, i) || (at_cmd && is_assignment(&ws->v[i])))
 			continue;
 		base = literal_base(ws->v[i].value);
+		if (at_cmd && !interp && strcmp(base, "flock") == 0) {
+			free(base);
+			i = skip_flock(ws, i);
+			if (i + 1 < ws->n && depth < 2 &&
+			    (strcmp(ws->v[i].value, "-c") == 0 ||
+			    strcmp(ws->v[i].value, "--command") == 0))
+				return (name_of(ws->v[i + 1].value, depth + 1));
+			i--;
+			continue;
+		}
 		if (*base != '\0' && (interp || (at_cmd &&
 		    !in_list(runners, base) && !isdigit((unsigned char)*base)))) {
 			if (interp || !in_list(interpreters, base)) {
@@ -788,22 +828,31 @@ sanitize(char *s)
 	return (s);
 }
 
-char *
-lc_crontab_job_name(const char *cmd)
+/* A name for cmd, NULL when none is found; depth limits flock -c. */
+static char *
+name_of(const char *cmd, int depth)
 {
 	struct words	 ws;
 	char		*name = NULL;
-	size_t		 len;
 
-	if (split_words(cmd, &ws) == 0) {
-		if ((name = name_run_parts(&ws)) == NULL &&
-		    (name = name_script(&ws)) == NULL)
-			name = name_command(&ws);
-		if (name == NULL && ws.n > 0)
-			name = literal_base(ws.v[0].value);
-		words_free(&ws);
-	}
-	if (name == NULL) {
+	if (split_words(cmd, &ws) != 0)
+		return (NULL);
+	if ((name = name_run_parts(&ws)) == NULL &&
+	    (name = name_script(&ws)) == NULL)
+		name = name_command(&ws, depth);
+	if (name == NULL && ws.n > 0)
+		name = literal_base(ws.v[0].value);
+	words_free(&ws);
+	return (name);
+}
+
+char *
+lc_crontab_job_name(const char *cmd)
+{
+	char	*name;
+	size_t	 len;
+
+	if ((name = name_of(cmd, 0)) == NULL) {
 		while (is_blank(*cmd))
 			cmd++;
 		for (len = 0; cmd[len] != '\0' && !is_blank(cmd[len]); len++)

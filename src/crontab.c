@@ -440,7 +440,7 @@ read_schedule(const char **p, char **schedule, char **note, char **cause)
 	for (n = 0; n < 5; n++) {
 		if ((words[n] = next_word(p)) == NULL) {
 			lc_set_cause(cause, "%d time fields where cron(8) "
-			    "needs five", n);
+			    "needs five (cron(8) refused this line)", n);
 			goto out;
 		}
 	}
@@ -541,6 +541,12 @@ parse_job(struct lc_crontab *ct, const char *line, int lineno)
 
 	j = xcalloc(1, sizeof *j);
 	if (read_schedule(&p, &j->schedule, &note, &cause) != 0) {
+		if (strcspn(line, "=") < strcspn(line, " \t")) {
+			free(cause);
+			cause = xstrdup("neither a job nor an environment "
+			    "line (cron(8) refused it; an empty value needs "
+			    "quotes: NAME=\"\")");
+		}
 		add_failed(ct, lineno, line, cause, 1);
 		goto fail;
 	}
