@@ -951,10 +951,14 @@ lc_crontab_parse(const char *text, size_t len,
 	if (len > 0 && text[len - 1] != '\n')
 		add_warning(ct, lineno, "no newline at the end of the file: "
 		    "cron(8) ignored the whole file");
-	if (ct->refused)
+	if (ct->refused && ct->system)
 		add_warning(ct, 0, "cron(8) as Debian ships it ignores a whole "
-		    "crontab with an error in it: under cron, none of this "
-		    "file's jobs ran");
+		    "file with an error in it: under cron, none of its jobs "
+		    "ran");
+	else if (ct->refused)
+		add_warning(ct, 0, "crontab(1) refuses to install a crontab "
+		    "with an error in it, and Debian's cron(8) ignores one: "
+		    "under cron, none of its jobs ran");
 	unique_names(ct);
 	ct->config = render(ct);
 	ct->opts = NULL;
