@@ -154,11 +154,11 @@ get_list(int f, const char *word, struct field *fl)
 	memset(fl, 0, sizeof *fl);
 	for (;;) {
 		if ((p = get_range(f, p, &it)) == NULL)
-			return (-1);
+			goto bad;
 		if (it.step > BIG_STEP)
 			it.step = BIG_STEP;
 		if (set_item(f, &it, &fl->mask) != 0)
-			return (-1);
+			goto bad;
 		fl->items = xreallocarray(fl->items, fl->nitems + 1,
 		    sizeof *fl->items);
 		fl->items[fl->nitems++] = it;
@@ -169,6 +169,10 @@ get_list(int f, const char *word, struct field *fl)
 	if (*p != '\0')
 		fl->junk = p;
 	return (0);
+bad:
+	free(fl->items);
+	fl->items = NULL;
+	return (-1);
 }
 
 /*
