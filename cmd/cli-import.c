@@ -58,7 +58,7 @@ read_all(FILE *f, size_t *len)
 	return (lc_buf_steal(&b));
 }
 
-/* Reads the crontab named by path ("-" or NULL: standard input). */
+/* Reads the crontab at path (NULL: standard input). */
 static char *
 read_crontab(const char *path, size_t *len)
 {
@@ -66,7 +66,7 @@ read_crontab(const char *path, size_t *len)
 	char	*text;
 	int	 saved;
 
-	if (path == NULL || strcmp(path, "-") == 0)
+	if (path == NULL)
 		return (read_all(stdin, len));
 	if ((f = fopen(path, "r")) == NULL)
 		return (NULL);
@@ -94,8 +94,13 @@ print_warnings(const struct lc_crontab *ct, const char *source)
 	}
 }
 
-int
-cmd_import_crontab(int argc, char **argv)
+/*
+ * Reads the options into opts and *path; returns -1 to go on, else the exit
+ * status.
+ */
+static int
+parse_options(int argc, char **argv, struct lc_crontab_opts *opts,
+    const char **path)
 {
 	static const struct option longopts[] = {
 		{ "system", no_argument, NULL, 's' },
@@ -104,22 +109,16 @@ cmd_import_crontab(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct cli_command	*self = cli_find("import-crontab");
-	struct lc_crontab_opts		 opts;
-	struct lc_crontab		*ct;
-	const char			*path = NULL;
-	char				*text;
-	size_t				 len;
-	int				 ch, rc;
+	int				 ch;
 
-	memset(&opts, 0, sizeof opts);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+su:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
-			opts.kind = LC_CRONTAB_SYSTEM;
+			opts->kind = LC_CRONTAB_SYSTEM;
 			break;
 		case 'u':
-			opts.user = optarg;
+			opts->user = optarg;
 			break;
 		case 'h':
 			cli_usage(self, 1);
@@ -134,32 +133,46 @@ cmd_import_crontab(int argc, char **argv)
 		cli_usage(self, 0);
 		return (CLI_USAGE);
 	}
-	if (opts.user != NULL && opts.kind == LC_CRONTAB_SYSTEM) {
+	if (opts->user != NULL && opts->kind == LC_CRONTAB_SYSTEM) {
 		cli_error("import-crontab: --user is for a user crontab; a "
 		    "system crontab names the user on each line");
 		return (CLI_USAGE);
 	}
-	if (opts.user != NULL) {
-		if (*opts.user == '\0') {
-			cli_error("import-crontab: --user needs a user name");
-			return (CLI_USAGE);
-		}
-		opts.kind = LC_CRONTAB_USER;
-	}
-	if (optind < argc)
-		path = argv[optind];
-	if ((text = read_crontab(path, &len)) == NULL) {
-		cli_error("import-crontab: %s: %s", path != NULL &&
-		    strcmp(path, "-") != 0 ? path : "standard input",
-		    strerror(errno));
+	if (opts->user != NULL && *opts->user == '\0') {
+		cli_error("import-crontab: --user needs a user name");
 		return (CLI_USAGE);
 	}
-	opts.source = path != NULL && strcmp(path, "-") != 0 ? path : NULL;
+	if (opts->user != NULL)
+		opts->kind = LC_CRONTAB_USER;
+	*path = optind < argc && strcmp(argv[optind], "-") != 0 ?
+	    argv[optind] : NULL;
+	return (-1);
+}
+
+int
+cmd_import_crontab(int argc, char **argv)
+{
+	struct lc_crontab_opts	 opts;
+	struct lc_crontab	*ct;
+	const char		*path = NULL;
+	char			*text;
+	size_t			 len;
+	int			 rc;
+
+	memset(&opts, 0, sizeof opts);
+	if ((rc = parse_options(argc, argv, &opts, &path)) != -1)
+		return (rc);
+	if ((text = read_crontab(path, &len)) == NULL) {
+		cli_error("import-crontab: %s: %s", path != NULL ? path :
+		    "standard input", strerror(errno));
+		return (CLI_USAGE);
+	}
+	opts.source = path;
 	opts.user_exists_cb = user_exists_cb;
 	opts.is_dir_cb = is_dir_cb;
 	ct = lc_crontab_parse(text, len, &opts);
 	fputs(lc_crontab_config(ct), stdout);
-	print_warnings(ct, opts.source != NULL ? opts.source : "stdin");
+	print_warnings(ct, path != NULL ? path : "stdin");
 	rc = lc_crontab_nfailed(ct) > 0 ? CLI_NO : CLI_OK;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		cli_error("import-crontab: writing the config: %s",
