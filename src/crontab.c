@@ -457,6 +457,12 @@ parse_env(struct lc_crontab *ct, const char *line, int lineno,
 		add_failed(ct, lineno, line, "a variable with an empty name", 0);
 		return;
 	}
+	if (strcmp(name, "LOGNAME") == 0) {
+		add_warning(ct, lineno, "LOGNAME ignored: cron(8) sets it to "
+		    "the job's user whatever the crontab says");
+		add_item(ct, I_ENV, lineno, line);
+		return;
+	}
 	if (strcmp(name, "HOME") == 0 && *value != '/')
 		add_warning(ct, lineno, "HOME is not an absolute path: the "
 		    "jobs below keep their user's home as working directory");

@@ -498,6 +498,17 @@ test_user_option_and_edges(void **state)
 	assert_non_null(strstr(lc_crontab_config(ct), "standard input"));
 	lc_crontab_free(ct);
 
+	/* cron(8) forces LOGNAME (checked: LOGNAME=bogus ran as root). */
+	text = "LOGNAME=bogus\nUSER=bogus2\n* * * * * env\n";
+	ct = lc_crontab_parse(text, strlen(text), &opts);
+	read_back(ct, &cfg);
+	assert_null(config_lookup(&cfg, "jobs.[0].env.LOGNAME"));
+	assert_non_null(config_lookup(&cfg, "jobs.[0].env.USER"));
+	assert_int_equal(lc_crontab_nfailed(ct), 0);
+	assert_int_equal(lc_crontab_nwarnings(ct), 1);
+	config_destroy(&cfg);
+	lc_crontab_free(ct);
+
 	/* Nothing at all is still a valid config. */
 	ct = lc_crontab_parse("", 0, &opts);
 	read_back(ct, &cfg);
