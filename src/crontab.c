@@ -448,6 +448,18 @@ fail:
 	job_free(j);
 }
 
+/* [A-Za-z_][A-Za-z0-9_]*, a name sh(1) can expand. */
+static int
+is_shell_name(const char *s)
+{
+	if (!isalpha((unsigned char)*s) && *s != '_')
+		return (0);
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return (0);
+	return (1);
+}
+
 /* One environment line. */
 static void
 parse_env(struct lc_crontab *ct, const char *line, int lineno,
@@ -463,6 +475,9 @@ parse_env(struct lc_crontab *ct, const char *line, int lineno,
 		add_item(ct, I_ENV, lineno, line);
 		return;
 	}
+	if (!is_shell_name(name))
+		add_warning(ct, lineno, "\"%s\" is not a name the shell can "
+		    "read; it stays in the jobs' environment", name);
 	if (strcmp(name, "HOME") == 0 && *value != '/')
 		add_warning(ct, lineno, "HOME is not an absolute path: the "
 		    "jobs below keep their user's home as working directory");
@@ -815,6 +830,10 @@ lc_crontab_parse(const char *text, size_t len,
 		    opts->user_exists_cb, opts->cb_arg);
 	else
 		ct->system = opts->kind == LC_CRONTAB_SYSTEM;
+	if (!ct->system && opts->user != NULL && opts->user_exists_cb != NULL &&
+	    !opts->user_exists_cb(opts->user, opts->cb_arg))
+		add_warning(ct, 0, "user \"%s\" does not exist here",
+		    opts->user);
 	for (p = text; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
