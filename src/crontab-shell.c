@@ -487,13 +487,17 @@ flock_lockfile(const struct words *ws, size_t i, struct lc_crontab_flock *fl,
 
 /*
  * "flock FILE -c CMD [redirections]": the one command string, wrapped in a
- * brace group when redirections applied to flock (and so to CMD).
+ * brace group when redirections applied to flock (and so to CMD). When the
+ * outer shell expanded CMD before flock's shell read it, "eval" keeps both
+ * steps.
  */
 static int
 flock_dash_c(const char *cmd, const struct words *ws, size_t i,
     struct lc_crontab_flock *fl, char **cause)
 {
-	size_t	 j;
+	const struct word	*w;
+	size_t			 j;
+	char			*inner;
 
 	if (i + 1 >= ws->n || ws->v[i + 1].type != T_WORD) {
 		lc_set_cause(cause, "flock %s has no command", ws->v[i].value);
@@ -514,11 +518,19 @@ flock_dash_c(const char *cmd, const struct words *ws, size_t i,
 		    ws->v[i].value);
 		return (-1);
 	}
-	if (i + 2 == ws->n)
-		fl->command = xstrdup(ws->v[i + 1].value);
+	w = &ws->v[i + 1];
+	if (w->flags & (W_EXPAND | W_GLOB | W_TILDE))
+		xasprintf(&inner, "eval %.*s", (int)(w->end - w->start),
+		    cmd + w->start);
 	else
-		xasprintf(&fl->command, "{ %s\n} %s", ws->v[i + 1].value,
+		inner = xstrdup(w->value);
+	if (i + 2 == ws->n)
+		fl->command = inner;
+	else {
+		xasprintf(&fl->command, "{ %s\n} %s", inner,
 		    cmd + ws->v[i + 2].start);
+		free(inner);
+	}
 	return (0);
 }
 
@@ -775,6 +787,11 @@ name_command(const struct words *ws, int depth)
 		if (!is_arg(ws, i) || (at_cmd && is_assignment(&ws->v[i])))
 			continue;
 		base = literal_base(ws->v[i].value);
+		if (at_cmd && !interp && strcmp(base, "eval") == 0 &&
+		    i + 1 < ws->n && depth < 2) {
+			free(base);
+			return (name_of(ws->v[i + 1].value, depth + 1));
+		}
 		if (at_cmd && !interp && strcmp(base, "flock") == 0) {
 			free(base);
 			i = skip_flock(ws, i);
