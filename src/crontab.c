@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -508,43 +509,71 @@ parse_line(struct lc_crontab *ct, const char *line, int lineno)
 
 /*
  * Names: each job's base name, made unique in file order with -2, -3...
+ * A small hash table keeps it linear: names in use, and for each base name
+ * the next suffix to try.
  */
 
-static int
-name_used(struct lc_crontab *ct, size_t upto, const char *name)
-{
-	size_t	 i;
+struct name_slot {
+	const char	*name;
+	int		 next;		/* next suffix to try for this base */
+};
 
-	for (i = 0; i < upto; i++)
-		if (ct->items[i].type == I_JOB &&
-		    strcmp(ct->items[i].job->name, name) == 0)
-			return (1);
-	return (0);
+struct name_set {
+	struct name_slot *slots;
+	size_t		  cap;		/* a power of two */
+};
+
+static struct name_slot *
+name_slot(struct name_set *ns, const char *name)
+{
+	uint32_t	 h = 2166136261u;
+	const char	*p;
+	size_t		 i;
+
+	for (p = name; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (i = h & (ns->cap - 1);; i = (i + 1) & (ns->cap - 1))
+		if (ns->slots[i].name == NULL ||
+		    strcmp(ns->slots[i].name, name) == 0)
+			return (&ns->slots[i]);
 }
 
 static void
 unique_names(struct lc_crontab *ct)
 {
-	struct job	*j;
-	size_t		 i;
-	char		*s;
-	int		 n;
+	struct name_set		 ns;
+	struct name_slot	*base, *slot;
+	struct job		*j;
+	size_t			 i;
+	char			*s;
+	int			 n;
 
+	for (ns.cap = 16; ns.cap < 2 * ct->njobs + 2; ns.cap *= 2)
+		;
+	ns.slots = xcalloc(ns.cap, sizeof *ns.slots);
 	for (i = 0; i < ct->nitems; i++) {
 		if (ct->items[i].type != I_JOB)
 			continue;
 		j = ct->items[i].job;
-		if (!name_used(ct, i, j->name))
+		base = name_slot(&ns, j->name);
+		if (base->name == NULL) {
+			base->name = j->name;
+			base->next = 2;
 			continue;
-		for (n = 2;; n++) {
+		}
+		for (n = base->next;; n++) {
 			xasprintf(&s, "%s-%d", j->name, n);
-			if (!name_used(ct, i, s))
+			if ((slot = name_slot(&ns, s))->name == NULL)
 				break;
 			free(s);
 		}
+		base->next = n + 1;
 		free(j->name);
 		j->name = s;
+		slot->name = s;
+		slot->next = 2;
 	}
+	free(ns.slots);
 }
 
 /*
