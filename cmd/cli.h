@@ -25,5 +25,6 @@ void	 cli_usage(const struct cli_command *, int to_stdout);
 const struct cli_command *cli_find(const char *name);
 
 int	 cmd_next(int, char **);
+int	 cmd_import_crontab(int, char **);
 
 #endif

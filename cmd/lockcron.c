@@ -14,6 +14,8 @@
 static const struct cli_command commands[] = {
 	{ "next", "[--tz ZONE] [--from TIME] [-n COUNT] EXPR",
 	  "print the next fire times of a schedule", cmd_next },
+	{ "import-crontab", "[--system] [--user NAME] [FILE|-]",
+	  "convert a crontab(5) file into lockcron jobs", cmd_import_crontab },
 };
 
 void
@@ -54,7 +56,7 @@ usage(FILE *f)
 	fprintf(f, "usage: lockcron [--version] [--help] COMMAND [ARGS]\n\n"
 	    "commands:\n");
 	for (i = 0; i < LC_NELEM(commands); i++)
-		fprintf(f, "  %-14s %s\n", commands[i].name,
+		fprintf(f, "  %-16s %s\n", commands[i].name,
 		    commands[i].summary);
 	fprintf(f, "\n'lockcron COMMAND --help' describes a command; "
 	    "lockcron(1) has the details.\n");
