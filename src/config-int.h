@@ -73,6 +73,7 @@ struct cfg_ctx {
 
 	const config_setting_t		*defaults;	/* defaults = {...} */
 	int				 defaults_bad;
+	int				 in_defaults;	/* checking `defaults` */
 	int				 system_tz_failed;
 	struct cfg_cache		 users;
 	struct cfg_cache		 groups;
@@ -164,6 +165,9 @@ void	 cfg_keystore_clear(struct lc_keystore_conf *);
 void	 cfg_job_secrets(struct cfg_ctx *, void *, const config_setting_t *,
 	     const config_setting_t *);
 void	 cfg_job_notify(struct cfg_ctx *, void *, const config_setting_t *,
+	     const config_setting_t *);
+void	 cfg_secrets_check(struct cfg_ctx *, const struct lc_job *,
+	     const config_setting_t *, const config_setting_t *,
 	     const config_setting_t *);
 void	 cfg_secrets_clear(struct lc_job_secrets *);
 void	 cfg_notify_clear(struct lc_notify *);

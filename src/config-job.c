@@ -15,13 +15,12 @@
 struct jb {
 	struct lc_job		*job;
 	const config_setting_t	*grp;		/* the job's group */
-	int			 is_defaults;
 	char			*lock;		/* as written: name or path */
 	int			 lock_wait_set;
 	const config_setting_t	*lock_wait_s;	/* own lock_wait, or NULL */
 	const config_setting_t	*overlap_s;	/* own overlap, or NULL */
-	const config_setting_t	*secrets_s;	/* own or default secrets */
-	int			 has_notify_on;
+	const config_setting_t	*secrets_own;	/* the job's secrets group */
+	const config_setting_t	*secrets_def;	/* the defaults' one */
 };
 
 static const char *const overlap_names[] = { "skip", "wait", NULL };
@@ -33,9 +32,7 @@ static void
 key_name(struct cfg_ctx *ctx, void *obj, const config_setting_t *s,
     const config_setting_t *d)
 {
-	struct jb	*jb = obj;
-
-	if (jb->is_defaults)
+	if (ctx->in_defaults)
 		cfg_error(ctx, s, "`name` cannot have a default: every job "
 		    "names itself");
 	/* A job's own name was read before the walk. */
@@ -544,11 +541,12 @@ key_secrets(struct cfg_ctx *ctx, void *obj, const config_setting_t *s,
 {
 	struct jb	*jb = obj;
 
-	jb->secrets_s = s != NULL ? s : d;
 	if (s != NULL && cfg_need_group(ctx, s) != 0)
 		return;
 	if (d != NULL && config_setting_type(d) != CONFIG_TYPE_GROUP)
 		d = NULL;
+	jb->secrets_own = s;
+	jb->secrets_def = d;
 	cfg_job_secrets(ctx, jb->job, s, d);
 }
 
@@ -657,7 +655,7 @@ job_finish(struct cfg_ctx *ctx, struct jb *jb)
 	struct lc_config	*cfg = ctx->cfg;
 	char			*cause = NULL;
 
-	if (job->name == NULL)
+	if (config_setting_get_member(jb->grp, "name") == NULL)
 		cfg_error(ctx, jb->grp, "missing `name`");
 	if (job->nschedules == 0 && config_setting_get_member(jb->grp,
 	    "schedule") == NULL && (ctx->defaults == NULL ||
@@ -675,8 +673,11 @@ job_finish(struct cfg_ctx *ctx, struct jb *jb)
 	if (job->overlap == LC_OVERLAP_SKIP && jb->lock_wait_s != NULL)
 		cfg_warn(ctx, jb->lock_wait_s, "`lock_wait` has no effect "
 		    "unless `overlap` is \"wait\"");
-	if (jb->secrets_s != NULL)
+	if (jb->secrets_own != NULL || jb->secrets_def != NULL) {
+		cfg_secrets_check(ctx, job, jb->secrets_own, jb->secrets_def,
+		    jb->grp);
 		check_secret_env(ctx, jb);
+	}
 	if (job->shell == NULL)
 		job->shell = xstrdup("/bin/sh");
 	if (job->keep_bytes < 0)
@@ -782,10 +783,11 @@ cfg_defaults_check(struct cfg_ctx *ctx, const config_setting_t *defaults)
 	job_init(&job);
 	jb.job = &job;
 	jb.grp = defaults;
-	jb.is_defaults = 1;
 	ctx->anchor = defaults;
 	cfg_set_prefix(ctx, "defaults: ");
+	ctx->in_defaults = 1;
 	cfg_apply(ctx, job_keys, LC_NELEM(job_keys), &jb, defaults, NULL);
+	ctx->in_defaults = 0;
 	cfg_set_prefix(ctx, NULL);
 	ctx->anchor = NULL;
 	free(jb.lock);

@@ -662,40 +662,53 @@ static const struct cfg_key sec_keys[] = {
 	{ "files", sec_files, 0 },
 };
 
-/* A job's secrets: own keys over the defaults' ones, then as a whole. */
+/* A job's secrets: own keys over the defaults' ones. */
 void
 cfg_job_secrets(struct cfg_ctx *ctx, void *obj, const config_setting_t *s,
     const config_setting_t *d)
 {
-	struct lc_job		*job = obj;
-	struct lc_job_secrets	*sec = &job->secrets;
-	const config_setting_t	*at = s != NULL ? s : d;
-	const config_setting_t	*has_ks, *has_path;
+	cfg_apply(ctx, sec_keys, LC_NELEM(sec_keys), obj, s, d);
+}
 
-	cfg_apply(ctx, sec_keys, LC_NELEM(sec_keys), job, s, d);
-	has_ks = config_setting_get_member(at, "keystore");
-	if (has_ks == NULL && d != NULL && s != NULL)
-		has_ks = config_setting_get_member(d, "keystore");
-	has_path = config_setting_get_member(at, "path");
-	if (has_path == NULL && d != NULL && s != NULL)
-		has_path = config_setting_get_member(d, "path");
-	if (has_ks == NULL)
+/* The key named name in own, else in def. */
+static const config_setting_t *
+member2(const config_setting_t *own, const config_setting_t *def,
+    const char *name)
+{
+	const config_setting_t	*s = NULL;
+
+	if (own != NULL)
+		s = config_setting_get_member(own, name);
+	if (s == NULL && def != NULL)
+		s = config_setting_get_member(def, name);
+	return (s);
+}
+
+/* Checks a job's merged secrets as a whole (never in `defaults`, which
+ * may hold only part of them). */
+void
+cfg_secrets_check(struct cfg_ctx *ctx, const struct lc_job *job,
+    const config_setting_t *own, const config_setting_t *def,
+    const config_setting_t *grp)
+{
+	const struct lc_job_secrets	*sec = &job->secrets;
+	const config_setting_t		*at = own != NULL ? own : grp, *path;
+
+	if (member2(own, def, "keystore") == NULL)
 		cfg_error(ctx, at, "`secrets` needs `keystore`");
+	path = member2(own, def, "path");
 	if (sec->keystore != NULL && sec->keystore->type ==
-	    LC_KEYSTORE_VAULT_KV2 && has_path == NULL)
+	    LC_KEYSTORE_VAULT_KV2 && path == NULL)
 		cfg_error(ctx, at, "`secrets.path` is required: keystore `%s` "
 		    "is of type \"vault-kv2\"", sec->keystore->name);
 	if (sec->keystore != NULL && sec->keystore->type !=
-	    LC_KEYSTORE_VAULT_KV2 && has_path != NULL)
-		cfg_warn(ctx, has_path, "`secrets.path` is not used by "
+	    LC_KEYSTORE_VAULT_KV2 && path != NULL)
+		cfg_warn(ctx, own != NULL && path == config_setting_get_member(
+		    own, "path") ? path : at, "`secrets.path` is not used by "
 		    "keystore `%s` (type \"%s\")", sec->keystore->name,
 		    type_names[sec->keystore->type]);
-	if (sec->nenv == 0 && sec->nfiles == 0 &&
-	    config_setting_get_member(at, "env") == NULL &&
-	    config_setting_get_member(at, "files") == NULL &&
-	    (d == NULL || s == NULL ||
-	    (config_setting_get_member(d, "env") == NULL &&
-	    config_setting_get_member(d, "files") == NULL)))
+	if (member2(own, def, "env") == NULL &&
+	    member2(own, def, "files") == NULL)
 		cfg_warn(ctx, at, "`secrets` fetches nothing (set `env` or "
 		    "`files`)");
 }
@@ -839,7 +852,8 @@ cfg_job_notify(struct cfg_ctx *ctx, void *obj, const config_setting_t *s,
 		for (i = 0; i < LC_NELEM(default_on); i++)
 			n->on[n->non++] = xstrdup(default_on[i]);
 	}
-	if (s != NULL && (on = config_setting_get_member(s, "on")) != NULL &&
+	if (!ctx->in_defaults && s != NULL &&
+	    (on = config_setting_get_member(s, "on")) != NULL &&
 	    n->non > 0 && n->webhook == NULL && n->mail == NULL)
 		cfg_warn(ctx, on, "`notify.on` has no effect without "
 		    "`notify.webhook` or `notify.mail`");

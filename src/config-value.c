@@ -145,7 +145,8 @@ cfg_diag_finish(struct cfg_ctx *ctx, struct lc_config_diag *diag)
 	char		*line, ***v;
 	size_t		 i, *n;
 
-	qsort(ctx->msgs, ctx->nmsgs, sizeof *ctx->msgs, msg_cmp);
+	if (ctx->nmsgs > 0)
+		qsort(ctx->msgs, ctx->nmsgs, sizeof *ctx->msgs, msg_cmp);
 	for (i = 0; i < ctx->nmsgs; i++) {
 		m = &ctx->msgs[i];
 		if (diag == NULL || (prev != NULL && prev->file == m->file &&
