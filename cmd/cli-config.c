@@ -24,10 +24,8 @@ cli_config_load(const char *path, size_t *nerrors)
 	if (path == NULL)
 		path = def = lc_config_default_path(opts.as_root);
 	cfg = lc_config_load(path, &opts, &diag);
-	for (i = 0; i < diag.nwarnings; i++)
-		fprintf(stderr, "%s\n", diag.warnings[i]);
-	for (i = 0; i < diag.nerrors; i++)
-		fprintf(stderr, "%s\n", diag.errors[i]);
+	for (i = 0; i < diag.nall; i++)
+		fprintf(stderr, "%s\n", diag.all[i]);
 	if (nerrors != NULL)
 		*nerrors = diag.nerrors;
 	lc_config_diag_clear(&diag);

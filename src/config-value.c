@@ -165,6 +165,9 @@ cfg_diag_finish(struct cfg_ctx *ctx, struct lc_config_diag *diag)
 		n = m->warning ? &diag->nwarnings : &diag->nerrors;
 		*v = xreallocarray(*v, *n + 1, sizeof **v);
 		(*v)[(*n)++] = line;
+		diag->all = xreallocarray(diag->all, diag->nall + 1,
+		    sizeof *diag->all);
+		diag->all[diag->nall++] = xstrdup(line);
 	}
 	for (i = 0; i < ctx->nmsgs; i++)
 		free(ctx->msgs[i].text);

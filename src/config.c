@@ -435,6 +435,9 @@ lc_config_diag_clear(struct lc_config_diag *diag)
 	for (i = 0; i < diag->nwarnings; i++)
 		free(diag->warnings[i]);
 	free(diag->warnings);
+	for (i = 0; i < diag->nall; i++)
+		free(diag->all[i]);
+	free(diag->all);
 	memset(diag, 0, sizeof *diag);
 }
 
