@@ -102,51 +102,70 @@ check_owner(struct cfg_ctx *ctx, size_t file, int line, const char *path,
 	return (rc);
 }
 
-/* Reads a whole regular file through one descriptor; NULL on error. */
+/* Reads the whole file from fd into a buffer of its size; NULL on error. */
 static char *
-read_text(struct cfg_ctx *ctx, const char *path, size_t file, size_t *lenp)
+read_all(struct cfg_ctx *ctx, int fd, size_t file, off_t size, size_t *lenp)
 {
-	struct lc_buf	 b = { 0 };
-	struct stat	 st;
-	char		 chunk[65536];
-	ssize_t		 n;
-	int		 fd;
+	char	*buf;
+	size_t	 cap, len = 0;
+	ssize_t	 n;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd == -1) {
-		cfg_error_at(ctx, file, 0, "cannot open: %s", strerror(errno));
-		return (NULL);
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		cfg_error_at(ctx, file, 0, "not a regular file");
-		goto fail;
-	}
-	if (check_owner(ctx, file, 0, path, &st, "config file") != 0)
-		goto fail;
+	cap = (size_t)size + 1;
+	buf = xmalloc(cap);
 	for (;;) {
-		if ((n = read(fd, chunk, sizeof chunk)) == -1 && errno == EINTR)
+		if (len + 1 == cap) {
+			if (cap > CFG_FILE_MAX)
+				break;
+			buf = xreallocarray(buf, 2, cap);
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
 			cfg_error_at(ctx, file, 0, "cannot read: %s",
 			    strerror(errno));
-			goto fail;
+			free(buf);
+			return (NULL);
 		}
 		if (n == 0)
 			break;
-		if (b.len + (size_t)n > CFG_FILE_MAX) {
-			cfg_error_at(ctx, file, 0, "larger than %d MiB",
-			    CFG_FILE_MAX / 1024 / 1024);
-			goto fail;
-		}
-		lc_buf_add(&b, chunk, (size_t)n);
+		len += (size_t)n;
 	}
-	close(fd);
-	*lenp = b.len;
-	return (lc_buf_steal(&b));
-fail:
-	close(fd);
-	lc_buf_free(&b);
-	return (NULL);
+	if (len > CFG_FILE_MAX) {
+		cfg_error_at(ctx, file, 0, "larger than %d MiB",
+		    CFG_FILE_MAX / 1024 / 1024);
+		free(buf);
+		return (NULL);
+	}
+	buf[len] = '\0';
+	*lenp = len;
+	return (buf);
+}
+
+/*
+ * Opens a regular file (as root: root's, not writable by group or others)
+ * and reads it whole. The descriptor stays open in ft: the chunks of a
+ * long jobs list are read again from it, one at a time.
+ */
+static int
+read_text(struct cfg_ctx *ctx, const char *path, struct cfg_text *ft)
+{
+	size_t	 file = ctx->file;
+
+	ft->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (ft->fd == -1) {
+		cfg_error_at(ctx, file, 0, "cannot open: %s", strerror(errno));
+		return (-1);
+	}
+	if (fstat(ft->fd, &ft->st) != 0 || !S_ISREG(ft->st.st_mode)) {
+		cfg_error_at(ctx, file, 0, "not a regular file");
+		return (-1);
+	}
+	if (check_owner(ctx, file, 0, path, &ft->st, "config file") != 0)
+		return (-1);
+	ft->text = read_all(ctx, ft->fd, file, ft->st.st_size, &ft->len);
+	return (ft->text != NULL ? 0 : -1);
 }
 
 /* Matches libconfig's include rule at p: ^[ \t]*@include[ \t]+\" */
@@ -284,51 +303,238 @@ check_nul(struct cfg_ctx *ctx, const char *text, size_t len)
 	return (-1);
 }
 
-/*
- * Reads and parses one file; returns the tree, or NULL after reporting why.
- * Makes the file current (ctx->file, ctx->incdir) for the messages.
- */
-config_t *
-cfg_file_parse(struct cfg_ctx *ctx, const char *path, int dropin)
+/* Jobs per chunk when a long jobs list is read in parts (config-split.c);
+ * 0 reads every file whole. Tests and the fuzzer vary it. */
+size_t	 cfg_chunk_jobs = 500;
+
+/* Parses text; on a syntax error reports nothing, *c is NULL and line and
+ * why say where and what. */
+static config_t *
+parse(struct cfg_ctx *ctx, const char *text, int *line, const char **file,
+    char **why)
 {
 	config_t	*c;
-	char		*text, *dir;
-	size_t		 len, i;
+
+	c = xmalloc(sizeof *c);
+	config_init(c);
+	if (!ctx->opts->as_root)
+		config_set_include_dir(c, ctx->incdir);
+	if (config_read_string(c, text))
+		return (c);
+	*line = config_error_line(c);
+	*file = NULL;
+	if (config_error_file(c) != NULL)
+		*file = xstrdup(config_error_file(c));
+	*why = xstrdup(config_error_text(c));
+	cfg_file_done(c);
+	return (NULL);
+}
+
+/* Chunk k of the jobs list, read again from the file: "jobs=(...)". NULL
+ * when the file no longer has those bytes. */
+static char *
+read_chunk(struct cfg_text *ft, size_t k, int *line)
+{
+	const struct cfg_split	*sp = &ft->split;
+	size_t			 start, end, got = 0;
+	char			*buf;
+	ssize_t			 n;
+
+	if (ft->text != NULL)
+		return (cfg_split_chunk(ft->text, sp, k, line));
+	start = k == 0 ? sp->open + 1 : sp->cuts[k - 1] + 1;
+	end = k < sp->ncuts ? sp->cuts[k] : sp->close;
+	*line = sp->lines[k];
+	buf = xmalloc(end - start + 8);
+	memcpy(buf, "jobs=(", 6);
+	while (got < end - start) {
+		n = pread(ft->fd, buf + 6 + got, end - start - got,
+		    (off_t)(start + got));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(buf);
+			return (NULL);
+		}
+		got += (size_t)n;
+	}
+	memcpy(buf + 6 + got, ")", 2);
+	return (buf);
+}
+
+/* The file still is what was read: same inode, size and times. */
+static int
+unchanged(const struct cfg_text *ft)
+{
+	struct stat	 st;
+
+	return (fstat(ft->fd, &st) == 0 && st.st_ino == ft->st.st_ino &&
+	    st.st_size == ft->st.st_size &&
+	    st.st_mtim.tv_sec == ft->st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == ft->st.st_mtim.tv_nsec &&
+	    st.st_ctim.tv_sec == ft->st.st_ctim.tv_sec &&
+	    st.st_ctim.tv_nsec == ft->st.st_ctim.tv_nsec);
+}
+
+/* The first syntax error among the chunks, if any: line, text. */
+static int
+first_chunk_error(struct cfg_ctx *ctx, struct cfg_text *ft, int *line,
+    char **why)
+{
+	const char	*file;
+	config_t	*c;
+	char		*text;
+	size_t		 k;
+	int		 start;
+
+	for (k = 0; k < cfg_split_count(&ft->split); k++) {
+		text = cfg_split_chunk(ft->text, &ft->split, k, &start);
+		c = parse(ctx, text, line, &file, why);
+		free(text);
+		if (c == NULL) {
+			*line += start - 1;
+			free((char *)file);
+			return (1);
+		}
+		cfg_file_done(c);
+	}
+	return (0);
+}
+
+/* Parses the file's text, without the body of its jobs list when that can
+ * be read in chunks; reports the first syntax error, as libconfig would. */
+static config_t *
+parse_main(struct cfg_ctx *ctx, struct cfg_text *ft)
+{
+	const char	*file;
+	config_t	*c;
+	char		*text, *why, *cwhy;
+	int		 line, cline;
+
+	ft->has_split = cfg_chunk_jobs > 0 && cfg_split_find(ft->text, ft->len,
+	    cfg_chunk_jobs, &ft->split) == 0;
+	if (!ft->has_split)
+		c = parse(ctx, ft->text, &line, &file, &why);
+	else {
+		text = cfg_split_main(ft->text, ft->len, &ft->split);
+		c = parse(ctx, text, &line, &file, &why);
+		free(text);
+	}
+	if (c != NULL)
+		return (c);
+	/* A chunk (all within the list) may hold an earlier error. */
+	if (ft->has_split && file == NULL && line >= ft->split.lines[0] &&
+	    first_chunk_error(ctx, ft, &cline, &cwhy)) {
+		free(why);
+		why = cwhy;
+		line = cline;
+	}
+	cfg_error_at(ctx, cfg_file_of(ctx, file), line, "%s", why);
+	free((char *)file);
+	free(why);
+	return (NULL);
+}
+
+/*
+ * Reads and parses one file; NULL after reporting why. Makes the file
+ * current (ctx->file, ctx->incdir) for the messages. Its jobs list may be
+ * left for cfg_file_chunk().
+ */
+struct cfg_text *
+cfg_file_open(struct cfg_ctx *ctx, const char *path)
+{
+	struct cfg_text	*ft;
+	char		*dir;
+	size_t		 i;
 
 	ctx->file = cfg_file_add(ctx, path);
 	dir = xstrdup(path);
 	free(ctx->incdir);
 	ctx->incdir = xstrdup(dirname(dir));
 	free(dir);
-	if ((text = read_text(ctx, path, ctx->file, &len)) == NULL)
-		return (NULL);
-	if (check_nul(ctx, text, len) != 0) {
-		free(text);
-		return (NULL);
-	}
-	check_includes(ctx, text, len);
-	c = xmalloc(sizeof *c);
-	config_init(c);
-	if (!ctx->opts->as_root)
-		config_set_include_dir(c, ctx->incdir);
-	if (!config_read_string(c, text)) {
-		cfg_error_at(ctx, cfg_file_of(ctx, config_error_file(c)),
-		    config_error_line(c), "%s", config_error_text(c));
-		free(text);
-		cfg_file_done(c);
-		return (NULL);
-	}
-	free(text);
+	ft = xcalloc(1, sizeof *ft);
+	ft->fd = -1;
+	ft->mark = ctx->nmsgs;
+	if (read_text(ctx, path, ft) != 0 ||
+	    check_nul(ctx, ft->text, ft->len) != 0)
+		goto fail;
+	check_includes(ctx, ft->text, ft->len);
+	if ((ft->c = parse_main(ctx, ft)) == NULL)
+		goto fail;
+	/* The chunks are read again from the file, one at a time: the text
+	 * of 100,000 jobs need not stay beside their table. */
+	free(ft->text);
+	ft->text = NULL;
 	/* Every file libconfig opened itself, in order. */
-	for (i = 0; i < c->num_filenames; i++)
-		cfg_file_of(ctx, c->filenames[i]);
-	if (ctx->opts->as_root && c->num_filenames > 0) {
+	for (i = 0; i < ft->c->num_filenames; i++)
+		cfg_file_of(ctx, ft->c->filenames[i]);
+	if (ctx->opts->as_root && ft->c->num_filenames > 0) {
 		cfg_error_at(ctx, ctx->file, 0, "@include is refused when "
 		    "running as root");
-		cfg_file_done(c);
+		goto fail;
+	}
+	return (ft);
+fail:
+	cfg_file_close(ctx, ft);
+	return (NULL);
+}
+
+/*
+ * The next chunk of the jobs list, as a tree whose `jobs` holds its
+ * elements; *base: how many elements came before. NULL when there is no
+ * more, or (ft->failed) when a chunk has a syntax error: then that error
+ * replaces every message about this file, as if libconfig had stopped.
+ */
+config_t *
+cfg_file_chunk(struct cfg_ctx *ctx, struct cfg_text *ft, size_t *base)
+{
+	const char	*file;
+	config_t	*c;
+	char		*text, *why;
+	int		 start, line;
+
+	ctx->line_offset = 0;
+	if (!ft->has_split || ft->failed ||
+	    ft->next >= cfg_split_count(&ft->split))
+		return (NULL);
+	if ((text = read_chunk(ft, ft->next, &start)) == NULL ||
+	    (ft->next + 1 == cfg_split_count(&ft->split) && !unchanged(ft))) {
+		free(text);
+		cfg_msgs_truncate(ctx, ft->mark);
+		cfg_error_at(ctx, ctx->file, 0, "the file changed while it was "
+		    "read; check it again");
+		ft->failed = 1;
 		return (NULL);
 	}
+	c = parse(ctx, text, &line, &file, &why);
+	free(text);
+	if (c == NULL) {
+		free((char *)file);
+		cfg_msgs_truncate(ctx, ft->mark);
+		cfg_error_at(ctx, ctx->file, line + start - 1, "%s", why);
+		free(why);
+		ft->failed = 1;
+		return (NULL);
+	}
+	ctx->line_offset = start - 1;
+	*base = ft->base;
+	ft->base += (size_t)config_setting_length(config_lookup(c, "jobs"));
+	ft->next++;
 	return (c);
+}
+
+void
+cfg_file_close(struct cfg_ctx *ctx, struct cfg_text *ft)
+{
+	if (ft == NULL)
+		return;
+	ctx->line_offset = 0;
+	cfg_file_done(ft->c);
+	cfg_split_free(&ft->split);
+	free(ft->text);
+	if (ft->fd != -1)
+		close(ft->fd);
+	free(ft);
 }
 
 void
@@ -352,7 +558,7 @@ check_dir(struct cfg_ctx *ctx, const char *dir, const config_setting_t *where)
 {
 	struct stat	 st;
 	size_t		 file = cfg_setting_file(ctx, where);
-	int		 line = (int)config_setting_source_line(where);
+	int		 line = cfg_setting_line(ctx, where);
 
 	if (stat(dir, &st) != 0) {
 		if (errno == ENOENT)

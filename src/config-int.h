@@ -7,6 +7,8 @@
 #ifndef LOCKCRON_CONFIG_INT_H
 #define LOCKCRON_CONFIG_INT_H
 
+#include <sys/stat.h>
+
 #include <libconfig.h>
 #include <stdint.h>
 
@@ -74,6 +76,7 @@ struct cfg_ctx {
 	const config_setting_t		*defaults;	/* defaults = {...} */
 	int				 defaults_bad;
 	int				 in_defaults;	/* checking `defaults` */
+	int				 line_offset;	/* of a job chunk */
 	int				 system_tz_failed;
 	struct cfg_cache		 users;
 	struct cfg_cache		 groups;
@@ -90,8 +93,41 @@ struct cfg_key {
 	int		 merge;		/* fn merges own and default itself */
 };
 
-/* config-file.c */
-config_t	*cfg_file_parse(struct cfg_ctx *, const char *path, int dropin);
+/* config-split.c: the top-level jobs list, cut between elements */
+struct cfg_split {
+	size_t	 open;		/* its '(' */
+	size_t	 close;		/* its ')' */
+	size_t	*cuts;		/* the commas where chunks end */
+	size_t	 ncuts;
+	int	*lines;		/* the first line of each chunk */
+	size_t	 nelems;
+};
+int	 cfg_split_find(const char *, size_t, size_t per, struct cfg_split *);
+char	*cfg_split_main(const char *, size_t, const struct cfg_split *);
+char	*cfg_split_chunk(const char *, const struct cfg_split *, size_t,
+	     int *line);
+size_t	 cfg_split_count(const struct cfg_split *);
+void	 cfg_split_free(struct cfg_split *);
+
+/* config-file.c: a file being read, its main tree and its job chunks */
+struct cfg_text {
+	int			 fd;
+	struct stat		 st;		/* when it was read */
+	char			*text;		/* NULL once the tree is read */
+	size_t			 len;
+	config_t		*c;		/* the tree, without the chunks */
+	struct cfg_split	 split;
+	int			 has_split;
+	size_t			 next;		/* the next chunk */
+	size_t			 base;		/* jobs before it */
+	size_t			 mark;		/* messages before this file */
+	int			 failed;	/* a chunk had a syntax error */
+};
+extern size_t	 cfg_chunk_jobs;
+struct cfg_text	*cfg_file_open(struct cfg_ctx *, const char *path);
+config_t	*cfg_file_chunk(struct cfg_ctx *, struct cfg_text *,
+		     size_t *base);
+void		 cfg_file_close(struct cfg_ctx *, struct cfg_text *);
 void		 cfg_file_done(config_t *);
 char		**cfg_file_list_dropins(struct cfg_ctx *, const char *dir,
 		     const config_setting_t *where);
@@ -99,6 +135,7 @@ size_t		 cfg_file_add(struct cfg_ctx *, const char *path);
 
 /* config-value.c: diagnostics */
 size_t	 cfg_setting_file(struct cfg_ctx *, const config_setting_t *);
+int	 cfg_setting_line(const struct cfg_ctx *, const config_setting_t *);
 size_t	 cfg_file_of(struct cfg_ctx *, const char *lc_name);
 void	 cfg_error(struct cfg_ctx *, const config_setting_t *,
 	     const char *, ...) LC_PRINTF(3, 4);
@@ -109,6 +146,7 @@ void	 cfg_error_at(struct cfg_ctx *, size_t file, int line,
 void	 cfg_warn_at(struct cfg_ctx *, size_t file, int line,
 	     const char *, ...) LC_PRINTF(4, 5);
 void	 cfg_diag_finish(struct cfg_ctx *, struct lc_config_diag *);
+void	 cfg_msgs_truncate(struct cfg_ctx *, size_t);
 int	 cfg_nerrors(const struct cfg_ctx *);
 void	 cfg_set_prefix(struct cfg_ctx *, const char *, ...) LC_PRINTF(2, 3);
 char	*cfg_path(const struct cfg_ctx *, const config_setting_t *);
@@ -154,7 +192,8 @@ int	 cfg_user_exists(struct cfg_ctx *, const char *);
 int	 cfg_group_exists(struct cfg_ctx *, const char *);
 
 /* config-job.c */
-void	 cfg_jobs_parse(struct cfg_ctx *, const config_setting_t *);
+void	 cfg_jobs_parse(struct cfg_ctx *, const config_setting_t *, size_t);
+void	 cfg_jobs_reserve(struct cfg_ctx *, size_t);
 void	 cfg_defaults_check(struct cfg_ctx *, const config_setting_t *);
 void	 cfg_jobs_finish(struct cfg_ctx *);
 void	 cfg_job_clear(struct lc_job *);

@@ -729,17 +729,14 @@ job_parse(struct cfg_ctx *ctx, const config_setting_t *grp, size_t nth)
 		    "({ name = ...; ... }), not %s", cfg_type_name(grp));
 		return;
 	}
-	if (cfg->njobs == ctx->jobs_cap) {
-		ctx->jobs_cap = ctx->jobs_cap == 0 ? 16 : ctx->jobs_cap * 2;
-		cfg->jobs = xreallocarray(cfg->jobs, ctx->jobs_cap,
-		    sizeof *cfg->jobs);
-	}
+	if (cfg->njobs == ctx->jobs_cap)
+		cfg_jobs_reserve(ctx, ctx->jobs_cap < 16 ? 16 : ctx->jobs_cap);
 	memset(&jb, 0, sizeof jb);
 	jb.job = &cfg->jobs[cfg->njobs];
 	jb.grp = grp;
 	job_init(jb.job);
 	jb.job->src_file = cfg->files[cfg_setting_file(ctx, grp)];
-	jb.job->src_line = (int)config_setting_source_line(grp);
+	jb.job->src_line = cfg_setting_line(ctx, grp);
 	ctx->anchor = grp;
 	job_name(ctx, &jb, nth);
 	cfg_apply(ctx, job_keys, LC_NELEM(job_keys), &jb, grp,
@@ -750,8 +747,22 @@ job_parse(struct cfg_ctx *ctx, const config_setting_t *grp, size_t nth)
 	cfg_set_prefix(ctx, NULL);
 }
 
+/* Makes room for n more jobs (a list's length is known before it is read:
+ * no doubling slack in a table of 100,000). */
 void
-cfg_jobs_parse(struct cfg_ctx *ctx, const config_setting_t *jobs)
+cfg_jobs_reserve(struct cfg_ctx *ctx, size_t n)
+{
+	struct lc_config	*cfg = ctx->cfg;
+
+	if (cfg->njobs + n <= ctx->jobs_cap)
+		return;
+	ctx->jobs_cap = cfg->njobs + n;
+	cfg->jobs = xreallocarray(cfg->jobs, ctx->jobs_cap, sizeof *cfg->jobs);
+}
+
+/* The jobs of a list; base: elements of the same list read before. */
+void
+cfg_jobs_parse(struct cfg_ctx *ctx, const config_setting_t *jobs, size_t base)
 {
 	int	 i, n;
 
@@ -761,9 +772,10 @@ cfg_jobs_parse(struct cfg_ctx *ctx, const config_setting_t *jobs)
 	if (cfg_need_list(ctx, jobs) != 0)
 		return;
 	n = config_setting_length(jobs);
+	cfg_jobs_reserve(ctx, (size_t)n);
 	for (i = 0; i < n; i++)
 		job_parse(ctx, config_setting_get_elem(jobs, (unsigned int)i),
-		    (size_t)i + 1);
+		    base + (size_t)i + 1);
 	ctx->anchor = NULL;
 }
 

@@ -382,7 +382,7 @@ ks_parse(struct cfg_ctx *ctx, const config_setting_t *grp, size_t nth)
 	kb.ks->connect_timeout_ms = 3000;
 	kb.ks->retries = 2;
 	kb.ks->src_file = cfg->files[cfg_setting_file(ctx, grp)];
-	kb.ks->src_line = (int)config_setting_source_line(grp);
+	kb.ks->src_line = cfg_setting_line(ctx, grp);
 	ctx->anchor = grp;
 	cfg_set_prefix(ctx, "keystore #%zu: ", nth);
 	if ((s = config_setting_get_member(grp, "name")) == NULL)

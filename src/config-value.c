@@ -42,6 +42,9 @@ cfg_file_of(struct cfg_ctx *ctx, const char *name)
 	return (i);
 }
 
+static void	add_msg(struct cfg_ctx *, size_t, int, int, const char *,
+		    va_list) LC_PRINTF(5, 0);
+
 static void
 add_msg(struct cfg_ctx *ctx, size_t file, int line, int warning,
     const char *fmt, va_list ap)
@@ -67,6 +70,14 @@ add_msg(struct cfg_ctx *ctx, size_t file, int line, int warning,
 	free(text);
 }
 
+/* A setting's line in its file (a job chunk's lines start further on). */
+int
+cfg_setting_line(const struct cfg_ctx *ctx, const config_setting_t *s)
+{
+	return ((int)config_setting_source_line(s) +
+	    (config_setting_source_file(s) == NULL ? ctx->line_offset : 0));
+}
+
 void
 cfg_error(struct cfg_ctx *ctx, const config_setting_t *s, const char *fmt, ...)
 {
@@ -75,8 +86,8 @@ cfg_error(struct cfg_ctx *ctx, const config_setting_t *s, const char *fmt, ...)
 	if (ctx->quiet > 0)
 		return;
 	va_start(ap, fmt);
-	add_msg(ctx, cfg_setting_file(ctx, s), (int)config_setting_source_line(s),
-	    0, fmt, ap);
+	add_msg(ctx, cfg_setting_file(ctx, s), cfg_setting_line(ctx, s), 0, fmt,
+	    ap);
 	va_end(ap);
 }
 
@@ -88,8 +99,8 @@ cfg_warn(struct cfg_ctx *ctx, const config_setting_t *s, const char *fmt, ...)
 	if (ctx->quiet > 0)
 		return;
 	va_start(ap, fmt);
-	add_msg(ctx, cfg_setting_file(ctx, s), (int)config_setting_source_line(s),
-	    1, fmt, ap);
+	add_msg(ctx, cfg_setting_file(ctx, s), cfg_setting_line(ctx, s), 1, fmt,
+	    ap);
 	va_end(ap);
 }
 
@@ -111,6 +122,15 @@ cfg_warn_at(struct cfg_ctx *ctx, size_t file, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	add_msg(ctx, file, line, 1, fmt, ap);
 	va_end(ap);
+}
+
+/* Forgets the messages after the first n (a file with a syntax error
+ * reports only that, as libconfig stops there). */
+void
+cfg_msgs_truncate(struct cfg_ctx *ctx, size_t n)
+{
+	while (ctx->nmsgs > n)
+		free(ctx->msgs[--ctx->nmsgs].text);
 }
 
 int

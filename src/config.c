@@ -281,28 +281,46 @@ static const struct cfg_key global_keys[] = {
 
 /* --- files -------------------------------------------------------------- */
 
+/* The jobs of a file's chunks, once its own tree has been read. Returns
+ * -1 when a chunk had a syntax error. */
+static int
+load_chunks(struct cfg_ctx *ctx, struct cfg_text *ft)
+{
+	config_t	*c;
+	size_t		 base;
+
+	if (ft->has_split)
+		cfg_jobs_reserve(ctx, ft->split.nelems);
+	while ((c = cfg_file_chunk(ctx, ft, &base)) != NULL) {
+		cfg_jobs_parse(ctx, config_lookup(c, "jobs"), base);
+		cfg_file_done(c);
+	}
+	return (ft->failed ? -1 : 0);
+}
+
 /* A drop-in holds jobs only: global settings live in the main file. */
 static void
 load_dropin(struct cfg_ctx *ctx, const char *path)
 {
 	config_setting_t	*root, *s;
-	config_t		*c;
+	struct cfg_text		*ft;
 	int			 i;
 
-	if ((c = cfg_file_parse(ctx, path, 1)) == NULL)
+	if ((ft = cfg_file_open(ctx, path)) == NULL)
 		return;
-	root = config_root_setting(c);
+	root = config_root_setting(ft->c);
 	for (i = 0; i < config_setting_length(root); i++) {
 		s = config_setting_get_elem(root, (unsigned int)i);
 		if (strcmp(config_setting_name(s), "jobs") == 0)
-			cfg_jobs_parse(ctx, s);
+			cfg_jobs_parse(ctx, s, 0);
 		else
 			cfg_error(ctx, s, "`%s` is not allowed in a drop-in "
 			    "file: it may hold only `jobs` (global settings "
 			    "belong in %s)", config_setting_name(s),
 			    ctx->cfg->path);
 	}
-	cfg_file_done(c);
+	load_chunks(ctx, ft);
+	cfg_file_close(ctx, ft);
 }
 
 static void
@@ -321,16 +339,17 @@ load_dropins(struct cfg_ctx *ctx, const struct globals *g)
 	free(v);
 }
 
-/* The main file: globals first, as keystores and jobs depend on them. */
-static config_t *
+/* The main file: globals first, as keystores and jobs depend on them.
+ * Returns the file, kept open while drop-ins use its `defaults`. */
+static struct cfg_text *
 load_main(struct cfg_ctx *ctx, struct globals *g)
 {
-	config_t	*c;
+	struct cfg_text	*ft;
 
-	if ((c = cfg_file_parse(ctx, ctx->cfg->path, 0)) == NULL)
+	if ((ft = cfg_file_open(ctx, ctx->cfg->path)) == NULL)
 		return (NULL);
 	cfg_apply(ctx, global_keys, LC_NELEM(global_keys), g,
-	    config_root_setting(c), NULL);
+	    config_root_setting(ft->c), NULL);
 	derive_defaults(ctx->cfg);
 	if (g->history_group != NULL &&
 	    !cfg_group_exists(ctx, ctx->cfg->history_group))
@@ -341,8 +360,12 @@ load_main(struct cfg_ctx *ctx, struct globals *g)
 	if (g->defaults != NULL)
 		cfg_defaults_check(ctx, g->defaults);
 	if (g->jobs != NULL)
-		cfg_jobs_parse(ctx, g->jobs);
-	return (c);
+		cfg_jobs_parse(ctx, g->jobs, 0);
+	if (load_chunks(ctx, ft) != 0) {
+		cfg_file_close(ctx, ft);
+		return (NULL);
+	}
+	return (ft);
 }
 
 /* --- the API ------------------------------------------------------------ */
@@ -355,7 +378,7 @@ lc_config_load(const char *path, const struct lc_config_opts *opts,
 	struct lc_config			*cfg;
 	struct cfg_ctx				 ctx;
 	struct globals				 g;
-	config_t				*main_c;
+	struct cfg_text				*main_ft;
 
 	cfg = xcalloc(1, sizeof *cfg);
 	cfg->priv = xcalloc(1, sizeof (struct cfg_priv));
@@ -368,13 +391,14 @@ lc_config_load(const char *path, const struct lc_config_opts *opts,
 	g.cfg = cfg;
 	set_defaults(cfg, ctx.opts->as_root);
 
-	main_c = load_main(&ctx, &g);
-	if (main_c == NULL)
+	main_ft = load_main(&ctx, &g);
+	if (main_ft == NULL) {
 		derive_defaults(cfg);
-	else
+		ctx.defaults = NULL;
+	} else
 		load_dropins(&ctx, &g);
 	cfg_jobs_finish(&ctx);
-	cfg_file_done(main_c);
+	cfg_file_close(&ctx, main_ft);
 
 	free(ctx.prefix);
 	free(ctx.incdir);

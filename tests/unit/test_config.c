@@ -21,6 +21,10 @@
 
 #include "lockcron/config.h"
 #include "lockcron/cronexpr.h"
+#include "lockcron/util.h"
+
+/* config-split.c: jobs per chunk of a long list; 0 reads files whole. */
+extern size_t	 cfg_chunk_jobs;
 
 /* One job with every required key; x adds keys inside its group. */
 #define JOB(x) "jobs = ( { name = \"j\"; schedule = \"* * * * *\"; " \
@@ -1265,6 +1269,123 @@ test_dropins_missing_dir(void **state)
 	    "/etc/passwd is not a directory");
 }
 
+/* --- long job lists, read in chunks ------------------------------------ */
+
+/* Loads text whole and in chunks of 1, 2, 3 and 500 jobs: the messages,
+ * the jobs and their lines must be the same every time. */
+static void
+same_in_chunks(const char *text)
+{
+	static const size_t	 sizes[] = { 1, 2, 3, 500 };
+	struct lc_config	*whole, *cfg;
+	char			*expected, *got;
+	size_t			 i, j;
+
+	cfg_chunk_jobs = 0;
+	whole = load_as(text, 0);
+	expected = strdup(join(diag.all, diag.nall));
+	for (i = 0; i < LC_NELEM(sizes); i++) {
+		cfg_chunk_jobs = sizes[i];
+		cfg = load_as(text, 0);
+		got = strdup(join(diag.all, diag.nall));
+		if (strcmp(got, expected) != 0)
+			fail_msg("chunks of %zu:\n%s\nwhole:\n%s\ntext:\n%s",
+			    sizes[i], got, expected, text);
+		assert_int_equal(cfg == NULL, whole == NULL);
+		for (j = 0; cfg != NULL && j < cfg->njobs; j++) {
+			assert_string_equal(cfg->jobs[j].name,
+			    whole->jobs[j].name);
+			assert_int_equal(cfg->jobs[j].src_line,
+			    whole->jobs[j].src_line);
+		}
+		if (cfg != NULL)
+			assert_int_equal(cfg->njobs, whole->njobs);
+		free(got);
+		lc_config_free(cfg);
+	}
+	cfg_chunk_jobs = 500;
+	free(expected);
+	lc_config_free(whole);
+}
+
+#define J1(n) "  { name = \"" n "\"; schedule = \"@daily\"; command = \"x\"; }"
+
+static void
+test_chunks_equivalent(void **state)
+{
+	static const char *const texts[] = {
+		"jobs = (\n" J1("a") ",\n" J1("b") ",\n" J1("c") ",\n" J1("d")
+		    ",\n" J1("e") "\n);\n",
+		/* semantic errors in several chunks, a duplicate across them */
+		"timezone = \"UTC\";\njobs = (\n" J1("a") ",\n"
+		    "  { name = \"b\"; schedule = \"* *\"; command = \"\"; },\n"
+		    J1("c") ",\n  { name = \"a\"; nice = 50; schedule = "
+		    "\"@daily\"; command = \"x\"; }\n);\nfoo = 1;\n",
+		/* a syntax error in a later chunk wins over semantic ones */
+		"bogus = 1;\njobs = (\n" J1("a") ",\n  { name = \"b\"; "
+		    "timout = 1; },\n" J1("c") ",\n  { name = ; }\n);\n",
+		/* two syntax errors: the first one counts */
+		"jobs = (\n" J1("a") ",\n  { name = ; },\n" J1("c") ");\n"
+		    "x = ;\n",
+		"x = ;\njobs = (\n" J1("a") ",\n  { name = ; }\n);\n",
+		/* trailing comma, empty element, leading comma */
+		"jobs = (\n" J1("a") ",\n" J1("b") ",\n);\n",
+		"jobs = (\n" J1("a") ",\n,\n" J1("b") "\n);\n",
+		"jobs = ( ,\n" J1("a") "\n);\n",
+		/* brackets and commas in strings and comments */
+		"jobs = ( # ( [ { ,\n  { name = \"a\"; schedule = \"@daily\";"
+		    " command = \"echo ), ]} \\\" (\"; } /* ) , */,\n"
+		    "  // ,,, )\n" J1("b") ",\n" J1("c") "\n);\n",
+		/* `jobs` inside a group, twice, or not a list */
+		"history = { jobs = (\n" J1("a") ",\n" J1("b") "\n); };\n",
+		"jobs = (\n" J1("a") ",\n" J1("b") "\n);\njobs = ();\n",
+		"jobs = [ 1, 2, 3 ];\n",
+		"jobs : (\n" J1("a") ",\n" J1("b") ",\n" J1("c") "\n)\n",
+		/* mismatched and unbalanced brackets */
+		"jobs = (\n" J1("a") ",\n  { name = \"b\"; ],\n" J1("c")
+		    "\n);\n",
+		"jobs = (\n" J1("a") ",\n" J1("b") "\n",
+		"jobs = (\n" J1("a") ",\n  { s = \"unterminated\n);\n",
+		/* elements that are not groups, lists in jobs */
+		"jobs = (\n" J1("a") ", \"s\", ( 1, 2 ), [ \"x\" ],\n"
+		    J1("b") "\n);\n",
+		"defaults = { timeout = 5; };\njobs = (\n" J1("a") ",\n"
+		    J1("b") ",\n" J1("c") "\n);\n",
+	};
+	size_t	 i;
+
+	for (i = 0; i < LC_NELEM(texts); i++)
+		same_in_chunks(texts[i]);
+}
+
+static void
+test_many_jobs(void **state)
+{
+	struct lc_config	*cfg;
+	char			*text, *p;
+	size_t			 i, n = 1234, len = n * 100 + 64;
+
+	p = text = malloc(len);
+	p += sprintf(p, "jobs = (\n");
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "  { name = \"j%zu\"; schedule = \"%s\"; "
+		    "command = \"x\"; }%s\n", i, i == 777 ? "0 0 0 * *" :
+		    "@daily", i + 1 < n ? "," : "");
+	sprintf(p, ");\n");
+	assert_null(load_as(text, 0));
+	assert_string_equal(errors(), "main.conf:779: job `j777`: invalid "
+	    "schedule \"0 0 0 * *\": day-of-month field: 0 is out of range "
+	    "(1-31)");
+	strstr(text, "0 0 0 * *")[4] = '1';
+	cfg = ok(text);
+	assert_int_equal(cfg->njobs, n);
+	assert_string_equal(cfg->jobs[1233].name, "j1233");
+	assert_int_equal(cfg->jobs[1233].src_line, 1235);
+	assert_ptr_equal(lc_config_find_job(cfg, "j1000"), &cfg->jobs[1000]);
+	lc_config_free(cfg);
+	free(text);
+}
+
 /* --- root's ownership checks ------------------------------------------- */
 
 static void
@@ -1381,6 +1502,8 @@ main(void)
 		T(test_dropins),
 		T(test_dropins_bad),
 		T(test_dropins_missing_dir),
+		T(test_chunks_equivalent),
+		T(test_many_jobs),
 		T(test_root_modes),
 		T(test_root_dropins),
 	};
