@@ -4,7 +4,12 @@
 #ifndef LOCKCRON_CLI_H
 #define LOCKCRON_CLI_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "lockcron/util.h"
+
+struct lc_config;
 
 /* Exit statuses shared by every command (see lockcron(1), EXIT STATUS). */
 #define CLI_OK		0
@@ -24,6 +29,16 @@ void	 cli_error(const char *fmt, ...) LC_PRINTF(1, 2);
 void	 cli_usage(const struct cli_command *, int to_stdout);
 const struct cli_command *cli_find(const char *name);
 
+/* Loads the config (path NULL: the default), printing every problem on
+ * stderr; NULL when it has errors. */
+struct lc_config *cli_config_load(const char *path, size_t *nerrors);
+
+/* The earliest fire of any of a job's schedules after t; -1: never. */
+struct lc_job;
+int	 cli_job_next(const struct lc_job *, int64_t t, int64_t *next);
+
+int	 cmd_check(int, char **);
+int	 cmd_list(int, char **);
 int	 cmd_next(int, char **);
 int	 cmd_import_crontab(int, char **);
 

@@ -12,8 +12,12 @@
 #include "cli.h"
 
 static const struct cli_command commands[] = {
-	{ "next", "[--tz ZONE] [--from TIME] [-n COUNT] EXPR",
-	  "print the next fire times of a schedule", cmd_next },
+	{ "check", "[-c FILE]",
+	  "validate the config and its drop-ins", cmd_check },
+	{ "list", "[-c FILE] [--format table|json|csv] [--from TIME]",
+	  "list the jobs with their next fire times", cmd_list },
+	{ "next", "[--tz ZONE] [--from TIME] [-n COUNT] [-c FILE] EXPR|JOB",
+	  "print the next fire times of a schedule or a job", cmd_next },
 	{ "import-crontab", "[--system] [--user NAME] [FILE|-]",
 	  "convert a crontab(5) file into lockcron jobs", cmd_import_crontab },
 };

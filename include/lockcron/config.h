@@ -146,12 +146,18 @@ struct lc_config {
 	void			 *priv;		/* zones and other owned data */
 };
 
-/* Problems found while loading; each message is "FILE:LINE: text". */
+/*
+ * Problems found while loading; each message is "FILE:LINE: text" (or
+ * "FILE: text" about a whole file), warnings "FILE:LINE: warning: text".
+ * all holds both kinds together, in file and line order, for printing.
+ */
 struct lc_config_diag {
 	char	**errors;
 	size_t	  nerrors;
 	char	**warnings;
 	size_t	  nwarnings;
+	char	**all;
+	size_t	  nall;
 };
 
 /* How the file is loaded. */

@@ -1,0 +1,161 @@
+/*
+ * lockcron list: every job of the config with its schedules, zone, next
+ * fire time, lock, overlap policy, user and whether it is enabled, as a
+ * table, JSON (docs/json.md) or CSV.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "lockcron/config.h"
+#include "lockcron/cronexpr.h"
+#include "lockcron/output.h"
+#include "lockcron/timefmt.h"
+
+enum { C_NAME, C_SCHEDULES, C_TIMEZONE, C_NEXT, C_LOCK, C_OVERLAP, C_USER,
+    C_ENABLED };
+
+/* The earliest fire of any of the job's schedules after t; -1: never. */
+int
+cli_job_next(const struct lc_job *job, int64_t t, int64_t *next)
+{
+	int64_t	 n;
+	size_t	 i;
+	int	 found = 0;
+
+	for (i = 0; i < job->nschedules; i++) {
+		if (lc_cronexpr_next(job->schedules[i], job->tz, t, &n) != 0)
+			continue;
+		if (!found || n < *next)
+			*next = n;
+		found = 1;
+	}
+	return (found ? 0 : -1);
+}
+
+static void
+add_columns(struct lc_output *o)
+{
+	lc_output_column(o, "name", "NAME", 100, LC_OUTPUT_KEEP);
+	lc_output_column(o, "schedules", "SCHEDULE", 90, 0);
+	lc_output_column(o, "timezone", "ZONE", 40, 0);
+	lc_output_column(o, "next_fire_at", "NEXT", 80, 0);
+	lc_output_column(o, "lock", "LOCK", 10, 0);
+	lc_output_column(o, "overlap", "OVERLAP", 20, 0);
+	lc_output_column(o, "user", "USER", 30, 0);
+	lc_output_column(o, "enabled", "ENABLED", 70, 0);
+}
+
+static void
+add_job(struct lc_output *o, const struct lc_job *job, int64_t now)
+{
+	char	 buf[LC_TIME_BUFSZ], *t;
+	int64_t	 next;
+	size_t	 i;
+
+	lc_output_row(o);
+	lc_output_string(o, C_NAME, job->name);
+	lc_output_array(o, C_SCHEDULES);
+	for (i = 0; i < job->nschedules; i++)
+		lc_output_append_string(o, C_SCHEDULES,
+		    lc_cronexpr_text(job->schedules[i]));
+	lc_output_string(o, C_TIMEZONE, lc_tz_name(job->tz));
+	if (job->enabled && cli_job_next(job, now, &next) == 0) {
+		lc_output_string(o, C_NEXT, lc_time_utc_ms(next * 1000, buf));
+		lc_time_local(next, job->tz, buf);
+		if ((t = strchr(buf, 'T')) != NULL)
+			*t = ' ';
+		lc_output_display(o, C_NEXT, buf);
+	} else
+		lc_output_null(o, C_NEXT);
+	lc_output_string(o, C_LOCK, job->lock_path);
+	lc_output_string(o, C_OVERLAP,
+	    job->overlap == LC_OVERLAP_WAIT ? "wait" : "skip");
+	lc_output_string(o, C_USER, job->user);
+	lc_output_bool(o, C_ENABLED, job->enabled);
+	if (!job->enabled)
+		lc_output_colour(o, C_ENABLED, LC_OUTPUT_YELLOW);
+}
+
+int
+cmd_list(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct cli_command	*self = cli_find("list");
+	struct lc_output_style		 style;
+	enum lc_output_format		 format = LC_OUTPUT_TABLE;
+	struct lc_config		*cfg;
+	struct lc_output		*o;
+	struct lc_tz			*utc;
+	const char			*path = NULL, *from = NULL;
+	char				*cause = NULL;
+	int64_t				 now, ms;
+	size_t				 i;
+	int				 ch, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+c:F:f:h", longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'F':
+			if (lc_output_parse_format(optarg, &format) != 0) {
+				cli_error("--format: expected table, json or "
+				    "csv, got \"%s\"", optarg);
+				return (CLI_USAGE);
+			}
+			break;
+		case 'f':
+			from = optarg;
+			break;
+		case 'h':
+			cli_usage(self, 1);
+			return (CLI_OK);
+		default:
+			cli_usage(self, 0);
+			return (CLI_USAGE);
+		}
+	}
+	if (optind != argc) {
+		cli_usage(self, 0);
+		return (CLI_USAGE);
+	}
+	now = lc_now_ms() / 1000;
+	if (from != NULL) {
+		utc = lc_tz_load("UTC", NULL);
+		rc = lc_time_parse(from, utc, &ms, &cause);
+		lc_tz_free(utc);
+		if (rc != 0) {
+			cli_error("--from: %s", cause);
+			free(cause);
+			return (CLI_USAGE);
+		}
+		now = ms / 1000 - (ms % 1000 < 0);
+	}
+	if ((cfg = cli_config_load(path, NULL)) == NULL)
+		return (CLI_USAGE);
+	o = lc_output_new();
+	add_columns(o);
+	for (i = 0; i < cfg->njobs; i++)
+		add_job(o, &cfg->jobs[i], now);
+	lc_output_style_detect(&style, STDOUT_FILENO);
+	rc = lc_output_print(o, stdout, format, &style) == 0 ? CLI_OK : CLI_NO;
+	if (rc != CLI_OK)
+		cli_error("cannot write the list");
+	lc_output_free(o);
+	lc_config_free(cfg);
+	return (rc);
+}
