@@ -19,29 +19,6 @@
 /* Exit statuses of `run` (lockcron(1), EXIT STATUS). */
 #define RUN_OWN_ERROR	125
 
-/* Loads the config, printing every problem; NULL when it is invalid. */
-struct lc_config *
-cli_load_config(const char *path)
-{
-	struct lc_config_opts	 opts = { .as_root = geteuid() == 0 };
-	struct lc_config_diag	 diag;
-	struct lc_config	*cfg;
-	char			*def = NULL;
-	size_t			 i;
-
-	if (path == NULL)
-		path = def = lc_config_default_path(opts.as_root);
-	memset(&diag, 0, sizeof diag);
-	cfg = lc_config_load(path, &opts, &diag);
-	for (i = 0; i < diag.nwarnings; i++)
-		fprintf(stderr, "%s\n", diag.warnings[i]);
-	for (i = 0; i < diag.nerrors; i++)
-		fprintf(stderr, "%s\n", diag.errors[i]);
-	lc_config_diag_clear(&diag);
-	free(def);
-	return (cfg);
-}
-
 /* Sends one request to the daemon; prints its error; 0, or -1. */
 int
 cli_daemon_request(const struct lc_config *cfg, json_t *req, json_t **reply)
@@ -121,7 +98,7 @@ cmd_run(int argc, char **argv)
 		cli_usage(self, 0);
 		return (RUN_OWN_ERROR);
 	}
-	if ((cfg = cli_load_config(path)) == NULL)
+	if ((cfg = cli_config_load(path, NULL)) == NULL)
 		return (RUN_OWN_ERROR);
 	if ((job = lc_config_find_job(cfg, argv[optind])) == NULL) {
 		cli_error("no job \"%s\" in %s", argv[optind], cfg->path);
@@ -189,7 +166,7 @@ simple_request(int argc, char **argv, const char *cmd, const char *key)
 		cli_usage(self, 0);
 		return (CLI_USAGE);
 	}
-	if ((cfg = cli_load_config(path)) == NULL)
+	if ((cfg = cli_config_load(path, NULL)) == NULL)
 		return (CLI_USAGE);
 	req = json_pack("{s:s}", "cmd", cmd);
 	if (key != NULL)

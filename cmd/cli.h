@@ -37,9 +37,20 @@ struct lc_config *cli_config_load(const char *path, size_t *nerrors);
 struct lc_job;
 int	 cli_job_next(const struct lc_job *, int64_t t, int64_t *next);
 
+/* Sends one request to the daemon of cfg, printing its error; 0 or -1.
+ * *reply is set whenever the daemon answered. */
+#include <jansson.h>
+int	 cli_daemon_request(const struct lc_config *, json_t *req,
+	     json_t **reply);
+
 int	 cmd_check(int, char **);
 int	 cmd_list(int, char **);
 int	 cmd_next(int, char **);
 int	 cmd_import_crontab(int, char **);
+int	 cmd_run(int, char **);
+int	 cmd_reload(int, char **);
+int	 cmd_cancel(int, char **);
+int	 cmd_pause(int, char **);
+int	 cmd_resume(int, char **);
 
 #endif

@@ -202,11 +202,9 @@ lock_state_dir(struct lc_daemon *d, char **cause)
 	char	*path, buf[32];
 	int	 fd;
 
-	if (mkdir(d->cfg->state_dir, 0755) != 0 && errno != EEXIST) {
-		lc_set_cause(cause, "cannot create state_dir %s: %s",
-		    d->cfg->state_dir, strerror(errno));
+	if (lc_mkdir_p(d->cfg->state_dir, 0755, cause) != 0 ||
+	    lc_mkdir_p(d->cfg->lock_dir, 0755, cause) != 0)
 		return (-1);
-	}
 	xasprintf(&path, "%s/lockcrond.lock", d->cfg->state_dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd == -1) {
@@ -319,11 +317,8 @@ setup(struct lc_daemon *d, char **cause)
 	lc_history_close(h);
 
 	xasprintf(&d->sock_path, "%s/%s", d->cfg->runtime_dir, LC_CTL_SOCKET);
-	if (mkdir(d->cfg->runtime_dir, 0755) != 0 && errno != EEXIST) {
-		lc_set_cause(cause, "cannot create runtime_dir %s: %s",
-		    d->cfg->runtime_dir, strerror(errno));
+	if (lc_mkdir_p(d->cfg->runtime_dir, 0755, cause) != 0)
 		return (-1);
-	}
 	if ((d->lfd = lc_ctl_listen(d->sock_path, cause)) == -1)
 		return (-1);
 	d->tfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);

@@ -486,30 +486,13 @@ lc_history_rollback(struct lc_history *h)
 static int
 make_dirs(const char *path, char **cause)
 {
-	char	*dir, *p, c;
+	char	*dir, *p;
 	int	 rc = 0;
 
 	dir = xstrdup(path);
-	if ((p = strrchr(dir, '/')) == NULL || p == dir) {
-		free(dir);
-		return (0);
-	}
-	*p = '\0';
-	for (p = dir + 1; rc == 0; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		c = *p;
+	if ((p = strrchr(dir, '/')) != NULL && p != dir) {
 		*p = '\0';
-		if (mkdir(dir, 0755) == 0)
-			(void)chmod(dir, 0755);
-		else if (errno != EEXIST) {
-			lc_set_cause(cause, "cannot create directory %s: %s",
-			    dir, strerror(errno));
-			rc = -1;
-		}
-		if (c == '\0')
-			break;
-		*p = c;
+		rc = lc_mkdir_p(dir, 0755, cause);
 	}
 	free(dir);
 	return (rc);

@@ -125,25 +125,13 @@ is_default_dir(const char *dir, size_t len)
 static int
 make_dirs(const char *path, size_t len, mode_t mode, char **cause)
 {
-	char	*dir, *p, c;
+	char	*dir;
+	int	 rc;
 
 	dir = xstrndup(path, len);
-	for (p = dir + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		c = *p;
-		*p = '\0';
-		if (mkdir(dir, mode) != 0 && errno != EEXIST) {
-			lc_set_cause(cause, "lock directory %s: %s", dir,
-			    strerror(errno));
-			free(dir);
-			return (-1);
-		}
-		if ((*p = c) == '\0')
-			break;
-	}
+	rc = lc_mkdir_p(dir, mode, cause);
 	free(dir);
-	return (0);
+	return (rc);
 }
 
 /* Creates the file when missing; its directory only if it is the default. */

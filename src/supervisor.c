@@ -242,6 +242,13 @@ take_lock(struct run *r, struct lc_buf *err)
 		event(r, LC_EVENT_LOCK_WAIT, detail);
 		free(detail);
 	}
+	/* The configured lock directory is ours to create (lockcron run may
+	 * come before any daemon); an absolute lock path elsewhere is not. */
+	if (lc_mkdir_p(r->opts->cfg->lock_dir, 0755, &cause) != 0) {
+		lc_buf_printf(err, "%s", cause);
+		free(cause);
+		return (LC_RUN_LAUNCH_ERROR);
+	}
 	r->lock = lc_lock_new(job->lock_path, r->uid);
 	res = lc_lock_acquire(r->lock, wait, &cause);
 	switch (res) {

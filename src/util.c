@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "lockcron/util.h"
@@ -213,4 +214,31 @@ lc_parse_int(const char *s, long long min, long long max, long long *out)
 		return (-1);
 	*out = v;
 	return (0);
+}
+
+int
+lc_mkdir_p(const char *dir, mode_t mode, char **cause)
+{
+	char	*copy, *p, c;
+	int	 rc = 0;
+
+	copy = xstrdup(dir);
+	for (p = copy + 1; rc == 0; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		c = *p;
+		*p = '\0';
+		if (mkdir(copy, mode) == 0)
+			(void)chmod(copy, mode);
+		else if (errno != EEXIST) {
+			lc_set_cause(cause, "cannot create directory %s: %s",
+			    copy, strerror(errno));
+			rc = -1;
+		}
+		if (c == '\0')
+			break;
+		*p = c;
+	}
+	free(copy);
+	return (rc);
 }

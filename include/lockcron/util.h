@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define LC_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define LC_NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -40,6 +41,10 @@ void	 lc_buf_free(struct lc_buf *);
 int64_t	 lc_now_ms(void);
 /* Monotonic clock in milliseconds. */
 int64_t	 lc_mono_ms(void);
+
+/* mkdir -p: creates dir and its missing parents, each new one with mode
+ * (whatever the umask). 0, or -1 with *cause. */
+int	 lc_mkdir_p(const char *dir, mode_t mode, char **cause);
 
 /* Parses a whole base-10 integer in [min, max]; 0 on success. */
 int	 lc_parse_int(const char *, long long min, long long max,
