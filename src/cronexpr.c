@@ -23,6 +23,11 @@
 #define NONE		INT64_MIN
 /* One Gregorian cycle: every calendar pattern repeats within it. */
 #define CYCLE_SECS	((int64_t)146097 * 86400)
+/*
+ * Instants from -2^55 to 2^55 s (about a billion years either way): beyond
+ * that, the year of struct lc_civil no longer fits in an int.
+ */
+#define MAX_INSTANT	((int64_t)1 << 55)
 
 enum field { F_SEC, F_MIN, F_HOUR, F_DOM, F_MONTH, F_DOW, F_COUNT };
 
@@ -528,8 +533,8 @@ lc_cronexpr_next(const struct lc_cronexpr *e, const struct lc_tz *tz,
 	struct lc_tz_span	 sp;
 	int64_t			 t, horizon, from, end, l;
 
-	if (e->reboot || e->never || after > INT64_MAX / 2 ||
-	    after < INT64_MIN / 2)
+	if (e->reboot || e->never || after >= MAX_INSTANT ||
+	    after < -MAX_INSTANT)
 		return (-1);
 	t = after + 1;
 	horizon = t + CYCLE_SECS + 2 * 86400;
