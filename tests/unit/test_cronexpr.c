@@ -969,10 +969,13 @@ test_dst_new_york_gap(void **state)
 	expect_fires("30 2 * * *", "America/New_York",
 	    "2019-03-10T03:00:00-04:00",
 	    "2019-03-11T02:30:00-04:00", NULL);
-	/* Seconds: fixed and wildcard. */
+	/* Seconds: fixed and wildcard; the gap's very last second too. */
 	expect_fires("0 30 2 * * *", "America/New_York",
 	    "2019-03-10T00:00:00-05:00",
 	    "2019-03-10T03:00:00-04:00", NULL);
+	expect_fires("59 59 2 * * *", "America/New_York",
+	    "2019-03-10T00:00:00-05:00",
+	    "2019-03-10T03:00:00-04:00", "2019-03-11T02:59:59-04:00", NULL);
 	expect_fires("*/20 * * * * *", "America/New_York",
 	    "2019-03-10T01:59:30-05:00",
 	    "2019-03-10T01:59:40-05:00", "2019-03-10T03:00:00-04:00",
