@@ -918,6 +918,16 @@ test_far_instants(void **state)
 			}
 		lc_cronexpr_free(e);
 	}
+	/* DST rules still apply centuries ahead (the zone's footer rule). */
+	expect_fires("0 2 * * *", "America/New_York",
+	    "3000-03-08T12:00:00-05:00",
+	    "3000-03-09T03:00:00-04:00", "3000-03-10T02:00:00-04:00", NULL);
+	expect_fires("30 1 * * *", "America/New_York",
+	    "3000-11-01T12:00:00-04:00",
+	    "3000-11-02T01:30:00-04:00", "3000-11-03T01:30:00-05:00", NULL);
+	expect_fires("0 12 1 7 *", "Australia/Sydney",
+	    "9000-01-01T00:00:00Z",
+	    "9000-07-01T12:00:00+10:00", NULL);
 	/* Year 9999 still works, and the one after it. */
 	expect_fires("0 0 1 1 *", "UTC", "9999-06-01T00:00:00Z",
 	    "10000-01-01T00:00:00Z", NULL);
