@@ -188,8 +188,8 @@ parse_item(enum field f, const char *p, uint64_t *mask, char **cause)
 		if (!explicit_range && hi == lo)	/* "a/n": a to the max */
 			hi = fields[f].max;
 		if (s == 0 || s > hi - lo + 1) {
-			lc_set_cause(cause, "%s field: step %.*s must be from 1 "
-			    "to %d, the size of the range %d-%d",
+			lc_set_cause(cause, "%s field: step %.*s must be from "
+			    "1 to %d, the size of the range %d-%d",
 			    fields[f].name, (int)(p - digits), digits,
 			    hi - lo + 1, lo, hi);
 			return (NULL);

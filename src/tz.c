@@ -36,7 +36,7 @@ struct lc_tz {
 	struct transition	*tr;	/* tr[0].at is INT64_MIN */
 	size_t			 ntr;
 	size_t			 cap;
-	int64_t			 fold_at; /* INT64_MAX: no repeating rule */
+	int64_t			 fold_at;	/* INT64_MAX: no rule */
 };
 
 /* One date rule of a POSIX TZ string: Jn, n or Mm.w.d, plus a time. */

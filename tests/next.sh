@@ -179,7 +179,8 @@ ok "$(printf '%s' "$out" | grep -q '^usage: lockcron'; echo $?)" \
 ok "$(printf '%s' "$out" | grep -q 'next'; echo $?)" "--help lists next"
 run "$LOCKCRON" next --help
 is "$rc/$err" "0/" "next --help: exit 0, nothing on stderr"
-ok "$(printf '%s' "$out" | grep -q 'usage: lockcron next.*--tz.*--from.*-n'; echo $?)" \
+ok "$(printf '%s' "$out" |
+    grep -q 'usage: lockcron next.*--tz.*--from.*-n'; echo $?)" \
     "next --help: the usage of next on stdout"
 run "$LOCKCRON" --version
 is "$rc" 0 "--version: exit 0"

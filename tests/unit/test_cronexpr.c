@@ -329,7 +329,7 @@ test_steps(void **state)
 	assert_int_equal(MONS("0 0 1 */3 *"), bits(1, 4, 7, 10, -1));
 	assert_int_equal(MONS("0 0 1 jan-dec/4 *"), bits(1, 5, 9, -1));
 	assert_int_equal(MONS("0 0 1 feb/5 *"), bits(2, 7, 12, -1));
-	/* dow runs over 0-7: star-slash-2 is 0,2,4,6; "1/2" ends on 7, Sunday. */
+	/* dow runs over 0-7: star-slash-2 is 0,2,4,6; 1/2 ends on 7, Sunday. */
 	assert_int_equal(DOWS("0 0 * * */2"), bits(0, 2, 4, 6, -1));
 	assert_int_equal(DOWS("0 0 * * 1/2"), bits(0, 1, 3, 5, -1));
 	assert_int_equal(DOWS("0 0 * * mon-fri/2"), bits(1, 3, 5, -1));
@@ -582,8 +582,8 @@ test_errors(void **state)
 {
 	static const struct {
 		const char	*expr;
-		const char	*field;		/* must appear in the message */
-		const char	*why;		/* so must this */
+		const char	*field;	/* must appear in the message */
+		const char	*why;	/* so must this */
 	} c[] = {
 		/* out of range, in every field */
 		{ "60 * * * * *", "second field", "60 is out of range" },
@@ -622,7 +622,8 @@ test_errors(void **state)
 		{ "* * * january *", "month field", "unknown name \"january\"" },
 		{ "* * * ja *", "month field", "unknown name \"ja\"" },
 		{ "* * * * funday", "day-of-week field", "unknown name" },
-		{ "* * * * mon-xyz", "day-of-week field", "unknown name \"xyz\"" },
+		{ "* * * * mon-xyz", "day-of-week field",
+		    "unknown name \"xyz\"" },
 		{ "jan * * * *", "minute field", "names are not allowed" },
 		{ "* * mon * *", "day-of-month field", "names are not allowed" },
 		{ "0 0 L * *", "day-of-month field", "names are not allowed" },
@@ -656,11 +657,13 @@ test_errors(void **state)
 		{ "@daily 0", "@daily", "alone" },
 		{ "@reboot now", "@reboot", "alone" },
 		/* bytes that are not printable ASCII */
-		{ "0 0 * * m\xc3\xb6n", "day-of-week field", "non-ASCII byte 0xc3" },
+		{ "0 0 * * m\xc3\xb6n", "day-of-week field",
+		    "non-ASCII byte 0xc3" },
 		{ "\xc3\xa9 * * * *", "minute field", "non-ASCII byte 0xc3" },
 		{ "0 0 1 \xe2\x80\x94 *", "month field", "non-ASCII byte 0xe2" },
 		{ "0\xc2\xa0" "0 * * *", "field 1", "non-ASCII byte 0xc2" },
-		{ "0 0 * * *\n", "day-of-week field", "control character 0x0a" },
+		{ "0 0 * * *\n", "day-of-week field",
+		    "control character 0x0a" },
 		{ "0 0\r * * *", "hour field", "control character 0x0d" },
 	};
 	struct lc_cronexpr	*e;

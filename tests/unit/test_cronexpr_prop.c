@@ -59,14 +59,14 @@ struct expr {
 	char		 text[512];
 	int		 nfields;
 	uint64_t	 mask[NFIELDS];	/* DOW: 7 folded into 0 */
-	int		 star[NFIELDS];	/* field text starts with '*' */
+	int		 star[NFIELDS];	/* text starts with '*' */
 };
 
 struct stats {
 	long	 cases;
-	long	 cases_compared;	/* the walk found at least one fire */
+	long	 cases_compared;	/* the walk found a fire */
 	long	 fires_compared;
-	long	 empty_windows;		/* checked: no fire in the window */
+	long	 empty_windows;		/* checked: none in the window */
 	long	 failures;
 };
 
