@@ -37,7 +37,7 @@
 #define DAY		86400
 #define MAX_CHAIN	8
 #define MAX_REPORTS	10
-#define DEFAULT_ITERS	1200
+#define DEFAULT_ITERS	1000
 
 enum { SEC, MIN, HOUR, DOM, MON, DOW, NFIELDS };
 
