@@ -22,6 +22,8 @@
 #include "lockcron/util.h"
 
 #define NONE		INT64_MIN
+/* No UTC offset is larger, either way (the tz database tops at 25:59). */
+#define MAX_OFFSET	((int64_t)26 * 3600)
 /* One Gregorian cycle: every calendar pattern repeats within it. */
 #define CYCLE_SECS	((int64_t)146097 * 86400)
 /*
@@ -616,6 +618,17 @@ lc_cronexpr_next(const struct lc_cronexpr *e, const struct lc_tz *tz,
 		if (sp.end >= horizon)
 			return (-1);
 		t = sp.end;
+		/*
+		 * Skip the spans that cannot hold a fire: no instant from t on
+		 * reads a wall clock below t - MAX_OFFSET, so none before
+		 * (first match from there) - MAX_OFFSET can match, not even in
+		 * a gap or a repeat.
+		 */
+		l = match_from(e, t - MAX_OFFSET, horizon + MAX_OFFSET);
+		if (l == NONE)
+			return (-1);
+		if (l - MAX_OFFSET > t)
+			t = l - MAX_OFFSET;
 		lc_tz_span(tz, t, &sp);
 	}
 }
