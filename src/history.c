@@ -56,8 +56,8 @@
 ");\n"									\
 "CREATE INDEX runs_job_time ON runs (job, scheduled_at, attempt);\n"	\
 "CREATE INDEX runs_job_status ON runs (job, status, scheduled_at, attempt);\n"\
-"CREATE INDEX runs_status ON runs (status, scheduled_at);\n"		\
-"CREATE INDEX runs_time ON runs (scheduled_at);\n"			\
+"CREATE INDEX runs_status ON runs (status, scheduled_at, attempt);\n"	\
+"CREATE INDEX runs_time ON runs (scheduled_at, attempt);\n"		\
 "CREATE TABLE events (\n"						\
 "	run	 TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"\
 "	at	 INTEGER NOT NULL,\n"					\
