@@ -657,7 +657,7 @@ set_wal(struct lc_history *h, char **cause)
 static int
 count_tables(struct lc_history *h, int *n, char **cause)
 {
-	return (pragma_int(h, "SELECT count(*) FROM sqlite_schema "
+	return (pragma_int(h, "SELECT count(*) FROM sqlite_master "
 	    "WHERE type = 'table'", n, cause));
 }
 
@@ -776,8 +776,7 @@ db_connect(struct lc_history *h, char **cause)
 	char	*uri = NULL;
 	int	 rc, flags, on = 1;
 
-	flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW |
-	    SQLITE_OPEN_EXRESCODE;
+	flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
 	if (h->flags & LC_HISTORY_READONLY) {
 		uri = readonly_uri(h->path);
 		rc = sqlite3_open_v2(uri, &h->db, flags | SQLITE_OPEN_READONLY |
@@ -791,6 +790,7 @@ db_connect(struct lc_history *h, char **cause)
 		history_set_cause(h, cause, "cannot open");
 		return (-1);
 	}
+	sqlite3_extended_result_codes(h->db, 1);
 	sqlite3_busy_timeout(h->db, h->busy_ms);
 	/* Keep -wal and -shm when the last writer closes, so that readers
 	 * without write access to the directory can still open the file. */

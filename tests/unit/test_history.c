@@ -327,7 +327,7 @@ test_run_lifecycle(void **state)
 	struct lc_event		*ev;
 	size_t			 nev;
 	char			 id[LC_UUID_BUFSZ], boot[LC_UUID_BUFSZ];
-	char			 fire[LC_UUID_BUFSZ], host[256], *cause = NULL;
+	char			 host[256], *cause = NULL;
 	static const char	 out[] = "line 1\nline\0 2\n";
 
 	h = open_rw(db_path, NULL);
@@ -383,9 +383,24 @@ test_run_lifecycle(void **state)
 	assert_int_equal(ev[2].at, T0 + 4);
 	assert_int_equal(ev[3].kind, LC_EVENT_EXITED);
 	lc_history_events_free(ev, nev);
+	lc_history_close(h);
+}
 
-	/* A retry of the same fire, and a killed run with a signal. */
-	memcpy(fire, id, sizeof fire);
+/* A retry of a fire, recorded elsewhere, killed by a signal. */
+static void
+test_retry_killed(void **state)
+{
+	struct lc_history	*h;
+	struct lc_run		 r, got;
+	struct lc_run_end	 e;
+	char			 id[LC_UUID_BUFSZ], fire[LC_UUID_BUFSZ];
+	char			*cause = NULL;
+
+	h = open_rw(db_path, NULL);
+	add_run(h, "backup", LC_RUN_FAILED, T0, 1, fire);
+	lc_history_run_init(&r);
+	r.job = "backup";
+	r.scheduled_at = T0;
 	r.fire_id = fire;
 	r.attempt = 2;
 	r.trigger = LC_TRIGGER_RETRY;
@@ -1360,17 +1375,12 @@ add_done(struct lc_history *h, const char *job, enum lc_run_status s,
 	add_run(h, job, s, at, attempt, id);
 }
 
-static void
-test_queries(void **state)
+/* Three jobs' runs for the query tests; returns a read-only handle. */
+static struct lc_history *
+query_data(void)
 {
-	struct lc_history		*h;
-	struct lc_history_filter	 f;
-	struct lc_run			*runs;
-	struct lc_job_summary		 s;
-	struct lc_history_count		*c;
-	const char			*jobs[] = { "alpha", "gamma" };
-	char				**names, *cause = NULL;
-	size_t				  n;
+	struct lc_history	*h;
+	char			*cause = NULL;
 
 	h = open_rw(db_path, NULL);
 	add_done(h, "alpha", LC_RUN_SUCCEEDED, T0 + 1 * HOUR, 1);
@@ -1386,9 +1396,23 @@ test_queries(void **state)
 	add_done(h, "beta", LC_RUN_MISSED, T0 + 3 * HOUR, 1);
 	add_done(h, "gamma", LC_RUN_SUCCEEDED, T0 + 90 * 60000, 1);
 	lc_history_close(h);
-	h = lc_history_open(db_path, LC_HISTORY_READONLY, NULL, &cause);
-	assert_non_null(h);
+	if ((h = lc_history_open(db_path, LC_HISTORY_READONLY, NULL,
+	    &cause)) == NULL)
+		fail_msg("%s", cause);
+	return (h);
+}
 
+static void
+test_list_filters(void **state)
+{
+	struct lc_history		*h;
+	struct lc_history_filter	 f;
+	struct lc_run			*runs;
+	const char			*jobs[] = { "alpha", "gamma" };
+	char				*cause = NULL;
+	size_t				 n;
+
+	h = query_data();
 	/* Newest first; the retry before its first attempt. */
 	lc_history_filter_init(&f);
 	f.jobs = (const char *const *)jobs;
@@ -1430,7 +1454,19 @@ test_queries(void **state)
 	assert_int_equal(runs[0].scheduled_at, T0 + 7 * HOUR);
 	assert_int_equal(runs[2].scheduled_at, T0 + 5 * HOUR);
 	lc_history_runs_free(runs, n);
+	lc_history_close(h);
+}
 
+static void
+test_summaries_counts(void **state)
+{
+	struct lc_history		*h;
+	struct lc_job_summary		 s;
+	struct lc_history_count		*c;
+	char				**names, *cause = NULL;
+	size_t				  n;
+
+	h = query_data();
 	/* Summaries: skipped runs neither break nor extend a streak. */
 	assert_int_equal(lc_history_summary(h, "alpha", &s, &cause), 0);
 	assert_int_equal(s.last->status, LC_RUN_RUNNING);
@@ -1521,6 +1557,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_run_lifecycle, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_retry_killed, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_state_transitions, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_check_constraints, setup,
@@ -1541,7 +1579,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_by_prefix, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_filters, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_summaries_counts, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_fork_guard, setup,
 		    teardown),
 	};
