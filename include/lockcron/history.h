@@ -239,8 +239,8 @@ void	 lc_history_end_init(struct lc_run_end *, enum lc_run_status s);
  * Inserts a run and writes its new UUIDv4 to id. From *r: job, trigger,
  * attempt, scheduled_at, status and whichever other fields are set.
  * Defaults: fire_id the run's own id (a new fire), host this host,
- * boot_id this boot, attempt 1; for a running row, started_at now and the
- * supervisor this process.
+ * boot_id this boot, attempt 1; for a running row, started_at now, the
+ * supervisor this process, and supervisor_start read from /proc.
  */
 int	 lc_history_run_insert(struct lc_history *, const struct lc_run *r,
 	     char id[LC_UUID_BUFSZ], char **cause);

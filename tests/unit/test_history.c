@@ -1115,6 +1115,21 @@ add_active(struct lc_history *h, enum lc_run_status status, const char *host,
 		fail_msg("insert: %s", cause);
 }
 
+/* A running row without a start time, as version 1 wrote them. */
+static void
+forget_start(const char *id)
+{
+	sqlite3	*db;
+	char	 sql[256];
+
+	db = raw_open(db_path);
+	snprintf(sql, sizeof sql, "UPDATE runs SET supervisor_start = NULL "
+	    "WHERE id = '%s'", id);
+	assert_int_equal(raw_exec(db, sql), SQLITE_OK);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_close(db);
+}
+
 static enum lc_run_status
 status_of(struct lc_history *h, const char *id, char **error)
 {
@@ -1138,7 +1153,9 @@ test_reconcile(void **state)
 	char			 reused[LC_UUID_BUFSZ], other[LC_UUID_BUFSZ];
 	char			 reboot[LC_UUID_BUFSZ], nostart[LC_UUID_BUFSZ];
 	char			 q[LC_UUID_BUFSZ], qboot[LC_UUID_BUFSZ];
-	char			 qother[LC_UUID_BUFSZ], *cause = NULL, *err;
+	char			 qother[LC_UUID_BUFSZ], filled[LC_UUID_BUFSZ];
+	char			*cause = NULL, *err;
+	struct lc_run		 r;
 	pid_t			 alive, gone;
 	int64_t			 start;
 	size_t			 nlost;
@@ -1153,8 +1170,15 @@ test_reconcile(void **state)
 	add_active(h, LC_RUN_RUNNING, NULL, NULL, alive, start + 1, reused);
 	add_active(h, LC_RUN_RUNNING, "elsewhere", NULL, gone, start, other);
 	add_active(h, LC_RUN_RUNNING, NULL, OTHER_BOOT, alive, start, reboot);
+	add_active(h, LC_RUN_RUNNING, NULL, NULL, alive, start, nostart);
+	forget_start(nostart);
+	/* Given only a pid, the insert reads its start time itself. */
 	add_active(h, LC_RUN_RUNNING, NULL, NULL, alive, LC_HISTORY_NONE,
-	    nostart);
+	    filled);
+	assert_int_equal(lc_history_run_get(h, filled, &r, NULL, NULL, &cause),
+	    0);
+	assert_int_equal(r.supervisor_start, start);
+	lc_history_run_clear(&r);
 	add_active(h, LC_RUN_QUEUED, NULL, NULL, 0, LC_HISTORY_NONE, q);
 	add_active(h, LC_RUN_QUEUED, NULL, OTHER_BOOT, 0, LC_HISTORY_NONE,
 	    qboot);
@@ -1164,6 +1188,7 @@ test_reconcile(void **state)
 	assert_int_equal(lc_history_reconcile(h, 0, &nlost, &cause), 0);
 	assert_int_equal(nlost, 5);
 	assert_int_equal(status_of(h, live, NULL), LC_RUN_RUNNING);
+	assert_int_equal(status_of(h, filled, NULL), LC_RUN_RUNNING);
 	assert_int_equal(status_of(h, dead, &err), LC_RUN_LOST);
 	assert_non_null(strstr(err, "is gone"));
 	free(err);
@@ -1194,8 +1219,9 @@ test_reconcile(void **state)
 	waitpid(alive, NULL, 0);
 	child_pid = 0;
 	assert_int_equal(lc_history_reconcile(h, 0, &nlost, &cause), 0);
-	assert_int_equal(nlost, 1);
+	assert_int_equal(nlost, 2);
 	assert_int_equal(status_of(h, live, NULL), LC_RUN_LOST);
+	assert_int_equal(status_of(h, filled, NULL), LC_RUN_LOST);
 	lc_history_close(h);
 }
 
