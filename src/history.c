@@ -296,13 +296,15 @@ backoff(int attempt)
 }
 
 /*
- * BEGIN IMMEDIATE: the busy timeout waits for the write lock; some BUSY
- * results skip the busy handler (WAL recovery), so try a bounded number of
- * times more before giving up.
+ * BEGIN IMMEDIATE: the busy timeout waits for the write lock. Some BUSY
+ * results come back without waiting (another connection is recovering the
+ * WAL), so try again, a bounded number of times, while the busy timeout
+ * has not run out: a write never waits much longer than the timeout.
  */
 static int
 begin_immediate(struct lc_history *h, char **cause)
 {
+	int64_t	 t0 = lc_mono_ms();
 	int	 rc, attempt;
 
 	for (attempt = 0;; attempt++) {
@@ -311,7 +313,8 @@ begin_immediate(struct lc_history *h, char **cause)
 			return (0);
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
 			break;
-		if (attempt >= h->busy_retries)
+		if (attempt >= h->busy_retries ||
+		    lc_mono_ms() - t0 >= h->busy_ms)
 			break;
 		backoff(attempt);
 	}

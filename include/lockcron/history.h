@@ -212,8 +212,9 @@ void			 lc_history_close(struct lc_history *);
 const char		*lc_history_path(const struct lc_history *);
 /* "STATE_DIR/history.db", allocated. */
 char			*lc_history_default_path(const char *state_dir);
-/* How long a write waits for the lock (busy timeout, ms) and how many more
- * times BEGIN IMMEDIATE is tried after that. Defaults: 5000 ms, 3. */
+/* How long a write waits for the lock (busy timeout, ms), and how many
+ * more times BEGIN IMMEDIATE is tried, within that time, when SQLite says
+ * busy without waiting. Defaults: 5000 ms, 3. */
 void			 lc_history_set_busy(struct lc_history *, int ms,
 			     int retries);
 
