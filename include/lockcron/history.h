@@ -296,9 +296,10 @@ int	 lc_history_prune(struct lc_history *,
 	     struct lc_history_prune_stats *, char **cause);
 
 /*
- * A run by full id or unique prefix, output included. When the prefix is
- * ambiguous, fails and, if candidates is not NULL, returns up to 20 of the
- * matching ids (free each and the array).
+ * A run by full id or unique prefix, output included. Fails with errno
+ * EINVAL (not hex digits and dashes), ENOENT (no such run) or EEXIST (an
+ * ambiguous prefix: then, if candidates is not NULL, up to 20 of the
+ * matching ids; free each and the array).
  */
 int	 lc_history_run_get(struct lc_history *, const char *id_or_prefix,
 	     struct lc_run *, char ***candidates, size_t *ncandidates,
