@@ -52,6 +52,9 @@ bare(void)
 	return (now_us() - t0);
 }
 
+/* The daemon's lc_history_hold() descriptor. */
+static int	 hold = -1;
+
 /* What the daemon does for one fire, and the supervisor it forks. */
 static double
 supervised(const struct lc_config *cfg, const struct lc_job *job,
@@ -65,6 +68,7 @@ supervised(const struct lc_config *cfg, const struct lc_job *job,
 
 	if ((h = lc_history_open(db, 0, NULL, NULL)) == NULL)
 		abort();
+	hold = lc_history_hold(db, hold);
 	lc_history_run_init(&row);
 	row.job = job->name;
 	row.status = LC_RUN_QUEUED;

@@ -55,7 +55,8 @@ daemon_history(struct lc_daemon *d)
 	if (h == NULL) {
 		log_error("history %s: %s", d->db_path, cause);
 		free(cause);
-	}
+	} else
+		d->shmfd = lc_history_hold(d->db_path, d->shmfd);
 	return (h);
 }
 
@@ -69,6 +70,8 @@ daemon_close_fds_in_child(struct lc_daemon *d)
 	close(d->sfd);
 	close(d->lfd);
 	close(d->lockfd);
+	if (d->shmfd != -1)
+		close(d->shmfd);
 	for (i = 0; i < d->nconns; i++)
 		close(lc_ctl_conn_fd(d->conns[i]));
 	for (i = 0; i < d->nruns; i++)
@@ -304,6 +307,8 @@ setup(struct lc_daemon *d, char **cause)
 	if ((h = lc_history_open(d->db_path, 0, d->cfg->history_group,
 	    cause)) == NULL)
 		return (-1);
+	/* From now on no open rebuilds the WAL index. */
+	d->shmfd = lc_history_hold(d->db_path, -1);
 	if (lc_history_reconcile(h, LC_RECONCILE_STARTING, &nlost,
 	    cause) != 0) {
 		lc_history_close(h);
@@ -444,6 +449,8 @@ teardown(struct lc_daemon *d)
 	lc_config_free(d->cfg);
 	free(d->db_path);
 	free(d->sock_path);
+	if (d->shmfd != -1)
+		close(d->shmfd);
 	for (i = 0; i < 4; i++) {
 		int fd = i == 0 ? d->tfd : i == 1 ? d->sfd : i == 2 ? d->lfd :
 		    d->lockfd;
@@ -462,7 +469,7 @@ lc_daemon_run(const struct lc_daemon_opts *opts, char **cause)
 	memset(&d, 0, sizeof d);
 	d.opts = opts;
 	d.copts.as_root = opts->as_root;
-	d.tfd = d.sfd = d.lfd = d.lockfd = -1;
+	d.tfd = d.sfd = d.lfd = d.lockfd = d.shmfd = -1;
 	if (setup(&d, cause) != 0) {
 		teardown(&d);
 		return (-1);

@@ -217,6 +217,16 @@ char			*lc_history_default_path(const char *state_dir);
  * busy without waiting. Defaults: 5000 ms, 3. */
 void			 lc_history_set_busy(struct lc_history *, int ms,
 			     int retries);
+/*
+ * Keeps the WAL index of the history at path current while no connection
+ * is open, so that the next open need not rebuild it from the whole WAL
+ * (history-hold.c says how). Call it while a handle on path is open, with
+ * the descriptor it returned last time (or -1); it returns the descriptor
+ * to keep (the same one while the file is the same), or -1 when nothing
+ * could be held, which only costs speed. Close the descriptor to let go.
+ * Long-lived processes (the daemon) use it; it survives fork() harmlessly.
+ */
+int			 lc_history_hold(const char *path, int fd);
 
 /*
  * An explicit write transaction (BEGIN IMMEDIATE): every write in between
