@@ -76,20 +76,64 @@ struct run {
 	int				 live_fd;
 	char				*live_path;
 	int				 out_fd;
+	int64_t				 lock_at;	/* lock_acquired to write */
+	char				 exited[32];	/* its detail, "" if none */
+	int				 timed_out;
+	int				 killed_descendants;
 };
 
 /* Appends an event; a failure is logged, never fatal to the run. */
 static void
-event(struct run *r, enum lc_event_kind kind, const char *detail)
+event_at(struct run *r, enum lc_event_kind kind, int64_t at,
+    const char *detail)
 {
 	char	*cause = NULL;
 
-	if (lc_history_event_add(r->h, r->id, kind, LC_HISTORY_NONE, detail,
+	if (lc_history_event_add(r->h, r->id, kind, at, detail,
 	    &cause) != 0) {
 		log_warn("job=%s run=%s: cannot record event %s: %s",
 		    r->job->name, r->id, lc_history_event_name(kind), cause);
 		free(cause);
 	}
+}
+
+static void
+event(struct run *r, enum lc_event_kind kind, const char *detail)
+{
+	event_at(r, kind, LC_HISTORY_NONE, detail);
+}
+
+/* Writes a lock_acquired event that waited for company (see take_lock). */
+static void
+lock_event(struct run *r)
+{
+	if (r->lock_at == 0)
+		return;
+	event_at(r, LC_EVENT_LOCK_ACQUIRED, r->lock_at, r->job->lock_path);
+	r->lock_at = 0;
+}
+
+/*
+ * Opens a transaction for several events (and the row's end), each a
+ * transaction of its own otherwise: one commit, one WAL append instead of
+ * several. 1 when it is open.
+ */
+static int
+txn_begin(struct run *r)
+{
+	return (lc_history_begin(r->h, NULL) == 0);
+}
+
+/* Commits what txn_begin opened; on failure nothing of it was written. */
+static int
+txn_commit(struct run *r, int open, char **cause)
+{
+	if (!open)
+		return (0);
+	if (lc_history_commit(r->h, cause) == 0)
+		return (0);
+	lc_history_rollback(r->h);
+	return (-1);
 }
 
 /* The job's uid and gid, as it will run; -1 when the user is unknown. */
@@ -170,10 +214,18 @@ static void
 started_cb(pid_t pid, int64_t start_ms, void *arg)
 {
 	struct run	*r = arg;
-	char		 detail[32];
+	char		 detail[32], *cause = NULL;
+	int		 txn;
 
 	snprintf(detail, sizeof detail, "pid %ld", (long)pid);
+	txn = r->lock_at != 0 && txn_begin(r);
+	lock_event(r);
 	event(r, LC_EVENT_STARTED, detail);
+	if (txn_commit(r, txn, &cause) != 0) {
+		log_warn("job=%s run=%s: cannot record its start: %s",
+		    r->job->name, r->id, cause);
+		free(cause);
+	}
 }
 
 static void
@@ -253,7 +305,18 @@ take_lock(struct run *r, struct lc_buf *err)
 	res = lc_lock_acquire(r->lock, wait, &cause);
 	switch (res) {
 	case LC_LOCK_ACQUIRED:
-		event(r, LC_EVENT_LOCK_ACQUIRED, job->lock_path);
+		/*
+		 * The daemon reads this event to tell a run still waiting for
+		 * its lock (a further fire is then skipped), and a keystore
+		 * may take seconds: then it is written at once. A run that
+		 * took its lock without waiting goes straight to its job and
+		 * writes it with the "started" event, in one transaction:
+		 * one write fewer before the job starts.
+		 */
+		if (wait > 0 || job->secrets.keystore != NULL)
+			event(r, LC_EVENT_LOCK_ACQUIRED, job->lock_path);
+		else
+			r->lock_at = lc_now_ms();
 		return (LC_RUN_RUNNING);
 	case LC_LOCK_INTERRUPTED:
 		lc_buf_printf(err, "cancelled while waiting for lock %s",
@@ -389,7 +452,7 @@ run_job(struct run *r, struct lc_buf *err, struct lc_run_end *end,
 	struct lc_proc_spec	 spec;
 	struct lc_proc_result	 pr;
 	enum lc_run_status	 st;
-	char			**extra, *cause = NULL, detail[64];
+	char			**extra, *cause = NULL;
 	size_t			  nown;
 	int			  keep[1];
 
@@ -429,22 +492,60 @@ run_job(struct run *r, struct lc_buf *err, struct lc_run_end *end,
 	flush_masks(r);
 	st = outcome(&pr, job, err, end);
 	res->not_found = pr.not_found;
+	/* The events of the end go with the row's end (finish_record). */
 	if (pr.end != LC_PROC_LAUNCH_ERROR) {
 		end->duration_ms = pr.end_ms - pr.start_ms;
 		if (pr.end == LC_PROC_EXITED)
-			snprintf(detail, sizeof detail, "exit %d", pr.exit_code);
+			snprintf(r->exited, sizeof r->exited, "exit %d",
+			    pr.exit_code);
 		else
-			snprintf(detail, sizeof detail, "signal %d", pr.signal);
-		if (pr.timed_out)
-			event(r, LC_EVENT_TIMEOUT, NULL);
-		event(r, LC_EVENT_EXITED, detail);
+			snprintf(r->exited, sizeof r->exited, "signal %d",
+			    pr.signal);
+		r->timed_out = pr.timed_out;
 	}
-	if (pr.killed_descendants > 0) {
-		snprintf(detail, sizeof detail, "%d", pr.killed_descendants);
-		event(r, LC_EVENT_KILLED_DESCENDANTS, detail);
-	}
+	r->killed_descendants = pr.killed_descendants;
 	lc_proc_result_clear(&pr);
 	return (st);
+}
+
+/* The events of the run's end, in their order. */
+static void
+end_events(struct run *r)
+{
+	char	 detail[32];
+
+	lock_event(r);
+	if (r->timed_out)
+		event(r, LC_EVENT_TIMEOUT, NULL);
+	if (r->exited[0] != '\0')
+		event(r, LC_EVENT_EXITED, r->exited);
+	if (r->killed_descendants > 0) {
+		snprintf(detail, sizeof detail, "%d", r->killed_descendants);
+		event(r, LC_EVENT_KILLED_DESCENDANTS, detail);
+	}
+}
+
+/*
+ * Records the run's end: its events and the row, in one transaction.
+ * Should that fail, each on its own, as the row's end must not be lost
+ * for want of an event.
+ */
+static int
+finish_record(struct run *r, const struct lc_run_end *end, char **cause)
+{
+	int64_t	 lock_at = r->lock_at;
+	int	 txn;
+
+	if ((txn = txn_begin(r))) {
+		end_events(r);
+		if (lc_history_run_finish(r->h, r->id, end, NULL) == 0 &&
+		    txn_commit(r, txn, NULL) == 0)
+			return (0);
+		lc_history_rollback(r->h);
+		r->lock_at = lock_at;
+	}
+	end_events(r);
+	return (lc_history_run_finish(r->h, r->id, end, cause));
 }
 
 /* Records the run as running (or inserts it, for lockcron run). */
@@ -582,7 +683,7 @@ lc_supervise(const struct lc_supervise_opts *o,
 	end.output = r.tail.data != NULL ? r.tail.data + r.tail.len - keep :
 	    NULL;
 	end.output_len = keep;
-	if (lc_history_run_finish(r.h, r.id, &end, cause) != 0)
+	if (finish_record(&r, &end, cause) != 0)
 		rc = -1;
 	res->status = st;
 	res->exit_code = end.exit_code;
