@@ -117,7 +117,9 @@ cmd_run(int argc, char **argv)
 	o.attempt = 1;
 	o.scheduled_at = lc_now_ms();
 	o.foreground = 1;
-	if (lc_keystore_global_init(&cause) != 0 ||
+	/* Only a job with secrets needs libcurl, loaded on first use. */
+	if ((job->secrets.keystore != NULL &&
+	    lc_keystore_global_init(&cause) != 0) ||
 	    lc_supervise(&o, &res, &cause) != 0) {
 		cli_error("run %s: %s", job->name, cause);
 		free(cause);

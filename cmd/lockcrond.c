@@ -107,7 +107,8 @@ main(int argc, char **argv)
 	}
 	/* No lc_keystore_global_init() here: the daemon never talks to a
 	 * keystore, and libcurl's TLS set-up would triple its memory. Each
-	 * supervisor initialises it on first use. */
+	 * supervisor initialises it on first use; the daemon only loads it
+	 * (src/curl-load.c) when a job needs it. */
 	if (lc_daemon_run(&opts, &cause) != 0) {
 		log_error("%s", cause);
 		fprintf(stderr, "lockcrond: %s\n", cause);

@@ -25,6 +25,7 @@
 
 #include "daemon-int.h"
 #include "lockcron/ctl.h"
+#include "lockcron/curl-load.h"
 #include "lockcron/keystore.h"
 #include "lockcron/log.h"
 #include "lockcron/util.h"
@@ -97,6 +98,33 @@ arm_timer(struct lc_daemon *d)
 	if (timerfd_settime(d->tfd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET,
 	    &its, NULL) != 0)
 		log_error("timerfd_settime: %s", strerror(errno));
+}
+
+/*
+ * Loads libcurl when a job will need it (secrets, notifications): the
+ * supervisors forked afterwards inherit it loaded, instead of paying 4 to 8
+ * ms each to load it. A config without such jobs never loads it, which
+ * keeps the daemon 5 to 6 MB smaller. It is loaded, not initialised: no
+ * TLS state lives in the daemon.
+ */
+static void
+preload_http(const struct lc_config *cfg)
+{
+	char	*cause = NULL;
+	size_t	 i;
+
+	if (lc_curl_loaded())
+		return;
+	for (i = 0; i < cfg->njobs; i++) {
+		if (cfg->jobs[i].secrets.keystore != NULL ||
+		    cfg->jobs[i].notify.webhook != NULL ||
+		    cfg->jobs[i].notify.ping != NULL)
+			break;
+	}
+	if (i < cfg->njobs && lc_curl_load(&cause) != 0) {
+		log_warn("%s; each run that needs it will try again", cause);
+		free(cause);
+	}
 }
 
 /* Builds a scheduler for cfg, carrying over what old knew. */
@@ -183,6 +211,7 @@ daemon_reload(struct lc_daemon *d, json_t *errors)
 		notify("READY=1");
 		return (-1);
 	}
+	preload_http(cfg);
 	s = build_sched(d, cfg, d->cfg, NULL);
 	lc_sched_free(d->sched);
 	lc_config_free(d->cfg);
@@ -291,6 +320,7 @@ setup(struct lc_daemon *d, char **cause)
 	    lc_log_open("lockcrond", d->cfg->log, cause) != 0)
 		return (-1);
 	lc_log_set_level(d->cfg->log_level);
+	preload_http(d->cfg);
 	if (d->opts->boot_id_file != NULL)
 		lc_boot_id_set_path(d->opts->boot_id_file);
 	if (lc_boot_id(d->boot_id) != 0) {
