@@ -11,17 +11,17 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/un.h>
 #include <unistd.h>
-#ifdef HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
 
 #include "daemon-int.h"
 #include "lockcron/ctl.h"
@@ -35,11 +35,37 @@
 #define IDLE_TIMER_MS	(366LL * 86400 * 1000)
 #define PRUNE_EVERY_MS	(86400LL * 1000)
 
+/*
+ * sd_notify(3) for a Type=notify unit: one datagram to the AF_UNIX socket
+ * named by $NOTIFY_SOCKET ("@..." in the abstract namespace), the protocol
+ * systemd documents for reimplementation. Linking libsystemd for it cost
+ * the daemon six shared libraries (libgcrypt, liblzma, liblz4, libzstd,
+ * libcap, libgpg-error) and 0.9 MB of resident memory.
+ */
 static void
 notify(const char *state)
 {
 #ifdef HAVE_SYSTEMD
-	sd_notify(0, state);
+	struct sockaddr_un	 sa;
+	const char		*path = getenv("NOTIFY_SOCKET");
+	size_t			 len;
+	int			 fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+	    (len = strlen(path)) >= sizeof sa.sun_path)
+		return;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, len);
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0';
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+	    (struct sockaddr *)&sa, offsetof(struct sockaddr_un, sun_path) +
+	    len) == -1)
+		log_warn("sd_notify %s: %s", path, strerror(errno));
+	close(fd);
 #else
 	(void)state;
 #endif
