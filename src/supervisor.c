@@ -587,6 +587,8 @@ lc_supervise(const struct lc_supervise_opts *o,
 	res->status = st;
 	res->exit_code = end.exit_code;
 	res->signal = end.signal;
+	snprintf(res->error, sizeof res->error, "%s", err.len > 0 ? err.data :
+	    "");
 	log_debug("job=%s run=%s status=%s%s%s", o->job->name, r.id,
 	    lc_history_status_name(st), err.len > 0 ? " error=" : "",
 	    err.len > 0 ? err.data : "");
