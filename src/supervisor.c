@@ -488,21 +488,35 @@ start_record(struct run *r, char **cause)
 	return (0);
 }
 
-/* Frees what the run held: secrets first, then the rest. */
+/*
+ * Forgets the run's secrets: the files, then the values. Done before the
+ * row is finished, so that a finished row never has secrets left on disk.
+ */
 static void
-cleanup(struct run *r)
+drop_secrets(struct run *r)
 {
 	char	*cause = NULL;
 
 	lc_masker_free(r->mask[0]);
 	lc_masker_free(r->mask[1]);
+	r->mask[0] = r->mask[1] = NULL;
 	if (r->secret_dir != NULL &&
 	    lc_secret_dir_remove(r->secret_dir, &cause) != 0) {
 		log_error("job=%s run=%s: %s", r->job->name, r->id, cause);
 		free(cause);
 	}
 	free(r->secret_dir);
+	r->secret_dir = NULL;
 	lc_secret_set_free(r->secrets);
+	r->secrets = NULL;
+	r->secret_env = NULL;
+}
+
+/* Frees what the run held: secrets first, then the rest. */
+static void
+cleanup(struct run *r)
+{
+	drop_secrets(r);
 	if (r->live_fd != -1)
 		close(r->live_fd);
 	if (r->live_path != NULL)
@@ -575,6 +589,7 @@ lc_supervise(const struct lc_supervise_opts *o,
 		}
 	}
 
+	drop_secrets(&r);
 	end.status = st;
 	end.error = err.len > 0 ? err.data : NULL;
 	keep = r.tail.len < (size_t)o->job->keep_bytes ? r.tail.len :
