@@ -285,6 +285,12 @@ fetch_secrets(struct run *r, struct lc_buf *err)
 	if (js->keystore == NULL)
 		return (LC_RUN_RUNNING);
 	r->secrets = lc_keystore_fetch_job(js, &st, &cause);
+	if (r->secrets == NULL && cancel_signal != 0) {
+		lc_buf_printf(err, "cancelled by %s while fetching secrets",
+		    strsignal(cancel_signal));
+		free(cause);
+		return (LC_RUN_CANCELLED);
+	}
 	if (r->secrets == NULL)
 		goto fail;
 	detail = lc_keystore_event_detail(js->keystore, r->secrets, &st);
@@ -559,6 +565,7 @@ lc_supervise(const struct lc_supervise_opts *o,
 	/* Handled until the row is finished: a late SIGTERM must not leave
 	 * it "running". */
 	catch_cancel(&old_term, &old_int);
+	lc_keystore_set_cancel(&cancel_signal);
 	lc_history_end_init(&end, LC_RUN_FAILED);
 	if (lc_proc_set_subreaper(cause) != 0) {
 		lc_buf_printf(&err, "%s", *cause);
@@ -609,6 +616,7 @@ lc_supervise(const struct lc_supervise_opts *o,
 	    err.len > 0 ? err.data : "");
 	lc_buf_free(&err);
 	cleanup(&r);
+	lc_keystore_set_cancel(NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGINT, &old_int, NULL);
 	return (rc);
