@@ -91,7 +91,7 @@ ok "$(gone "$id_cancel"; echo $?)" "cancel: secrets dir removed"
 
 # A run cancelled while the keystore is still answering (3 s): the fetch
 # is abandoned, nothing is handed over, the job never starts.
-wait_until 100 test "$(ks_count slow c)" -ge 1
+wait_until 100 ks_seen slow c
 run "$LOCKCRON" cancel -c "$CONF" "$id_fc"
 is "$(run_wait "$id_fc")" "cancelled|cancelled by Terminated while fetching secrets" \
     "cancel during the fetch: cancelled at once"
@@ -113,6 +113,7 @@ kill -TERM -- "-$jpid" 2>/dev/null
 # Leftovers of runs that are over, found by a new daemon; live runs (one
 # of the old daemon, one in the foreground) keep theirs.
 wait_until 100 test -e "$OUT/held.$id_keeper"
+wait_until 100 has_row "SELECT id FROM runs WHERE job = 'fgkeeper'"
 id_fg=$(q "SELECT id FROM runs WHERE job = 'fgkeeper' ORDER BY rowid DESC LIMIT 1")
 wait_until 100 test -e "$OUT/held.$id_fg"
 daemon_stop

@@ -108,14 +108,15 @@ check ehj403 "keystore \"hj403\": GET http://127.0.0.1:$KS_PLAIN/scenario/wrappe
 check eleaky "keystore \"v0\": $V/leaky/e: HTTP 400: token **** is not valid here"
 
 # A failing scheduled job: the next fire tries again, and once the token
-# file is fixed, succeeds. The daemon never noticed anything.
-wait_until 50 test -n "$(q "SELECT id FROM runs WHERE job = 'rot' AND status = 'secret_error' LIMIT 1")"
-is "$(q "SELECT error FROM runs WHERE job = 'rot' ORDER BY rowid LIMIT 1")" \
+# file is fixed, succeeds. The daemon never noticed anything. (A daemon
+# busy for over a second records the fires it jumped over as missed.)
+wait_until 50 has_row "SELECT id FROM runs WHERE job = 'rot' AND status = 'secret_error'"
+is "$(q "SELECT error FROM runs WHERE job = 'rot' AND status = 'secret_error' ORDER BY rowid LIMIT 1")" \
     "keystore \"rot\": token_file $TMP/token.rot is readable by group or others (mode 0640); chmod 0600 it" \
     "scheduled: a token file readable by its group is refused"
 chmod 0600 "$TMP/token.rot"
 wait_until 50 test -e "$OUT/ran.rot"
-rid=$(q "SELECT id FROM runs WHERE job = 'rot' AND status <> 'secret_error' ORDER BY rowid LIMIT 1")
+rid=$(q "SELECT id FROM runs WHERE job = 'rot' AND status NOT IN ('secret_error', 'missed') ORDER BY rowid LIMIT 1")
 is "$(run_wait "$rid") $(q "SELECT trigger FROM runs WHERE id = '$rid'")" \
     "succeeded| schedule" "scheduled: a later fire fetches again and succeeds"
 ok "$(kill -0 "$DPID"; echo $?)" "the daemon is still running"

@@ -106,7 +106,13 @@ print(json.load(opener.open(url))["count"])
 PY
 }
 
+# True once the keystore has seen a request for scenario NAME/TAG.
+ks_seen() {
+	[ "$(ks_count "$1" "$2")" -ge 1 ]
+}
+
 # wait_until TENTHS CMD...: polls CMD every 0.1 s for up to TENTHS tries.
+# CMD is run each time: give it a function, not a "$(...)" (expanded once).
 wait_until() {
 	_tries=$1
 	shift
@@ -153,6 +159,11 @@ daemon_stop() {
 # q SQL: one query on the history.
 q() {
 	sqlite3 -cmd '.timeout 5000' "$DB" "$1"
+}
+
+# has_row SQL: true when the query returns something.
+has_row() {
+	[ -n "$(q "$1")" ]
 }
 
 # lockcron run --no-wait JOB: prints the run id.

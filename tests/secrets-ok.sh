@@ -67,7 +67,7 @@ id_json=$(run_bg json)
 id_jtls=$(run_bg json-tls)
 id_file=$(run_bg file)
 id_print=$(run_bg printer)
-wait_until 50 test -n "$(q "SELECT id FROM runs WHERE job = 'tick' AND status = 'succeeded' LIMIT 1")"
+wait_until 50 has_row "SELECT id FROM runs WHERE job = 'tick' AND status = 'succeeded'"
 id_tick=$(q "SELECT id FROM runs WHERE job = 'tick' AND status = 'succeeded' ORDER BY finished_at LIMIT 1")
 is "$(q "SELECT trigger FROM runs WHERE id = '$id_tick'")" "schedule" \
     "vault over http: a scheduled run succeeded"
