@@ -7,7 +7,7 @@
 # is not a run id, never through a symlink).
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/secrets-lib.sh"
-plan 26
+plan 27
 
 ks_start || { echo "Bail out! cannot start the test keystore"; exit 1; }
 
@@ -147,3 +147,5 @@ ok "$(gone "$id_keeper" && gone "$id_fg"; echo $?)" "and their secrets dirs are 
 daemon_stop
 ok "$(no_leak "$DB" "$DB-wal" "$DB-shm" "$DLOG" "$TMP/fg.out"; echo $?)" \
     "no value in the database, the log or the terminal"
+daemon_clean
+ok $? "lockcrond exited 0, no sanitizer report in its log${DRC:+: exit$DRC}"

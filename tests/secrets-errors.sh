@@ -6,7 +6,7 @@
 # again; no value leaks into the history, the log or an error.
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/secrets-lib.sh"
-plan 43
+plan 44
 
 ks_start || { echo "Bail out! cannot start the test keystore"; exit 1; }
 cp "$TMP/token" "$TMP/token.bad"
@@ -137,3 +137,5 @@ daemon_stop
 q "SELECT coalesce(error, '') || coalesce(output, '') || coalesce(detail, '') FROM runs LEFT JOIN events ON events.run = runs.id" >"$TMP/texts"
 ok "$(no_leak "$DB" "$DB-wal" "$DB-shm"; echo $?)" "no value or token in the database's bytes"
 ok "$(no_leak "$DLOG" "$TMP/texts"; echo $?)" "no value or token in the log, the errors or the events"
+daemon_clean
+ok $? "lockcrond exited 0, no sanitizer report in its log${DRC:+: exit$DRC}"

@@ -150,10 +150,22 @@ daemon_start() {
 	wait_until 100 test -S "$RUNDIR/lockcrond.sock"
 }
 
+# Stops it; DRC collects every exit status that was not 0.
+DRC=
 daemon_stop() {
-	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	if [ -n "$DPID" ]; then
+		kill "$DPID" 2>/dev/null
+		wait "$DPID"
+		_rc=$?
+		[ "$_rc" = 0 ] || DRC="$DRC $_rc"
+	fi
 	DPID=
 	return 0
+}
+
+# True when every lockcrond exited 0 and no sanitizer spoke in the log.
+daemon_clean() {
+	[ -z "$DRC" ] && ! grep -q -E 'Sanitizer|runtime error' "$DLOG"
 }
 
 # q SQL: one query on the history.
