@@ -376,58 +376,36 @@ unchanged(const struct cfg_text *ft)
 	    st.st_ctim.tv_nsec == ft->st.st_ctim.tv_nsec);
 }
 
-/* The first syntax error among the chunks, if any: line, text. */
-static int
-first_chunk_error(struct cfg_ctx *ctx, struct cfg_text *ft, int *line,
-    char **why)
-{
-	const char	*file;
-	config_t	*c;
-	char		*text;
-	size_t		 k;
-	int		 start;
-
-	for (k = 0; k < cfg_split_count(&ft->split); k++) {
-		text = cfg_split_chunk(ft->text, &ft->split, k, &start);
-		c = parse(ctx, text, line, &file, why);
-		free(text);
-		if (c == NULL) {
-			*line += start - 1;
-			free((char *)file);
-			return (1);
-		}
-		cfg_file_done(c);
-	}
-	return (0);
-}
-
-/* Parses the file's text, without the body of its jobs list when that can
- * be read in chunks; reports the first syntax error, as libconfig would. */
+/*
+ * Parses the file's text, without the body of its jobs list when that can
+ * be read in chunks. On a syntax error, reports the one libconfig finds
+ * first in the whole text: a chunk's error may come before the one in the
+ * rest, and lines alone cannot always tell (a list on one line).
+ */
 static config_t *
 parse_main(struct cfg_ctx *ctx, struct cfg_text *ft)
 {
 	const char	*file;
 	config_t	*c;
-	char		*text, *why, *cwhy;
-	int		 line, cline;
+	char		*text, *why;
+	int		 line;
 
 	ft->has_split = cfg_chunk_jobs > 0 && cfg_split_find(ft->text, ft->len,
 	    cfg_chunk_jobs, &ft->split) == 0;
-	if (!ft->has_split)
-		c = parse(ctx, ft->text, &line, &file, &why);
-	else {
+	if (ft->has_split) {
 		text = cfg_split_main(ft->text, ft->len, &ft->split);
 		c = parse(ctx, text, &line, &file, &why);
 		free(text);
-	}
-	if (c != NULL)
-		return (c);
-	/* A chunk (all within the list) may hold an earlier error. */
-	if (ft->has_split && file == NULL && line >= ft->split.lines[0] &&
-	    first_chunk_error(ctx, ft, &cline, &cwhy)) {
+		if (c != NULL)
+			return (c);
+		free((char *)file);
 		free(why);
-		why = cwhy;
-		line = cline;
+	}
+	if ((c = parse(ctx, ft->text, &line, &file, &why)) != NULL) {
+		/* Cannot happen: the rest failed to parse on its own. */
+		cfg_split_free(&ft->split);
+		ft->has_split = 0;
+		return (c);
 	}
 	cfg_error_at(ctx, cfg_file_of(ctx, file), line, "%s", why);
 	free((char *)file);
@@ -454,11 +432,12 @@ cfg_file_open(struct cfg_ctx *ctx, const char *path)
 	free(dir);
 	ft = xcalloc(1, sizeof *ft);
 	ft->fd = -1;
-	ft->mark = ctx->nmsgs;
+	ft->njobs = ctx->cfg->njobs;
 	if (read_text(ctx, path, ft) != 0 ||
 	    check_nul(ctx, ft->text, ft->len) != 0)
 		goto fail;
 	check_includes(ctx, ft->text, ft->len);
+	ft->mark = ctx->nmsgs;	/* what a chunk's syntax error replaces */
 	if ((ft->c = parse_main(ctx, ft)) == NULL)
 		goto fail;
 	/* The chunks are read again from the file, one at a time: the text
@@ -477,6 +456,16 @@ cfg_file_open(struct cfg_ctx *ctx, const char *path)
 fail:
 	cfg_file_close(ctx, ft);
 	return (NULL);
+}
+
+/* A chunk failed: the file counts as unreadable, as libconfig would have
+ * stopped there: forget its messages and the jobs read from it. */
+static void
+chunk_failed(struct cfg_ctx *ctx, struct cfg_text *ft)
+{
+	cfg_msgs_truncate(ctx, ft->mark);
+	cfg_jobs_truncate(ctx, ft->njobs);
+	ft->failed = 1;
 }
 
 /*
@@ -500,20 +489,18 @@ cfg_file_chunk(struct cfg_ctx *ctx, struct cfg_text *ft, size_t *base)
 	if ((text = read_chunk(ft, ft->next, &start)) == NULL ||
 	    (ft->next + 1 == cfg_split_count(&ft->split) && !unchanged(ft))) {
 		free(text);
-		cfg_msgs_truncate(ctx, ft->mark);
+		chunk_failed(ctx, ft);
 		cfg_error_at(ctx, ctx->file, 0, "the file changed while it was "
 		    "read; check it again");
-		ft->failed = 1;
 		return (NULL);
 	}
 	c = parse(ctx, text, &line, &file, &why);
 	free(text);
 	if (c == NULL) {
 		free((char *)file);
-		cfg_msgs_truncate(ctx, ft->mark);
+		chunk_failed(ctx, ft);
 		cfg_error_at(ctx, ctx->file, line + start - 1, "%s", why);
 		free(why);
-		ft->failed = 1;
 		return (NULL);
 	}
 	ctx->line_offset = start - 1;

@@ -311,6 +311,10 @@ test_log(void **state)
 	assert_string_equal(cfg->log, "syslog");
 	assert_int_equal(cfg->log_level, LC_LOG_WARNING);
 	lc_config_free(cfg);
+	/* Values quoted in messages cannot add lines or escapes. */
+	bad("log = \"x\\nmain.conf:9: forged\\x1b[2J\";\n",
+	    "main.conf:1: `log` must be \"syslog\", \"stderr\" or an absolute "
+	    "file path, not \"x\\nmain.conf:9: forged\\x1b[2J\"");
 	bad("log = \"journal\";\nlog_level = \"verbose\";\n",
 	    "main.conf:1: `log` must be \"syslog\", \"stderr\" or an absolute "
 	    "file path, not \"journal\"\n"
@@ -1351,6 +1355,15 @@ test_chunks_equivalent(void **state)
 		    J1("b") "\n);\n",
 		"defaults = { timeout = 5; };\njobs = (\n" J1("a") ",\n"
 		    J1("b") ",\n" J1("c") "\n);\n",
+		/* found by the fuzzer: an error before the list on its line */
+		"x = 1;\b jobs = (\n" J1("a") ",\n  { bad\xc0 = 1; }\n);\n",
+		"jobs = ( " J1("a") ", { b = ; } ) x = ;\n",
+		/* ...and the @include refused before parsing */
+		"@include \"/x\"\njobs = (\n" J1("a") ",\n" J1("b") ",\n"
+		    "  { name = ; }\n);\n",
+		/* ...and jobs of earlier chunks kept after a syntax error */
+		"jobs = (\n" J1("a") ",\n" J1("a") ",\n" J1("b") ",\n"
+		    "  { name = ; }\n);\n",
 	};
 	size_t	 i;
 
