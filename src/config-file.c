@@ -2,8 +2,9 @@
  * Reading config files: one open descriptor per file, checked (as root:
  * owned by root and not writable by group or others, as cron(8) demands of
  * crontabs) before a byte is parsed; @include directives found by a scan
- * that follows libconfig's own lexer, so they can be refused as root; and
- * the drop-in directory listed in name order.
+ * that follows libconfig's own lexer, so they can be refused as root; a
+ * long jobs list parsed in chunks re-read from the descriptor (see
+ * config-split.c); and the drop-in directory listed in name order.
  */
 #include "config.h"
 
@@ -110,6 +111,8 @@ read_all(struct cfg_ctx *ctx, int fd, size_t file, off_t size, size_t *lenp)
 	size_t	 cap, len = 0;
 	ssize_t	 n;
 
+	if (size > CFG_FILE_MAX)
+		goto big;
 	cap = (size_t)size + 1;
 	buf = xmalloc(cap);
 	for (;;) {
@@ -133,14 +136,16 @@ read_all(struct cfg_ctx *ctx, int fd, size_t file, off_t size, size_t *lenp)
 		len += (size_t)n;
 	}
 	if (len > CFG_FILE_MAX) {
-		cfg_error_at(ctx, file, 0, "larger than %d MiB",
-		    CFG_FILE_MAX / 1024 / 1024);
 		free(buf);
-		return (NULL);
+		goto big;
 	}
 	buf[len] = '\0';
 	*lenp = len;
 	return (buf);
+big:
+	cfg_error_at(ctx, file, 0, "larger than %d MiB",
+	    CFG_FILE_MAX / 1024 / 1024);
+	return (NULL);
 }
 
 /*
@@ -257,8 +262,9 @@ scan_includes(const char *text, size_t len, size_t *nout)
 }
 
 /* Reports and blanks out the @include lines we refuse (keeping newlines,
- * so that line numbers stay right and the rest can still be checked). */
-static void
+ * so that line numbers stay right and the rest can still be checked).
+ * Returns how many directives there were. */
+static size_t
 check_includes(struct cfg_ctx *ctx, char *text, size_t len)
 {
 	struct incl	*v;
@@ -286,6 +292,7 @@ check_includes(struct cfg_ctx *ctx, char *text, size_t len)
 		free(v[i].path);
 	}
 	free(v);
+	return (n);
 }
 
 /* Reports a NUL byte: libconfig would silently stop reading there. */
@@ -423,7 +430,7 @@ cfg_file_open(struct cfg_ctx *ctx, const char *path)
 {
 	struct cfg_text	*ft;
 	char		*dir;
-	size_t		 i;
+	size_t		 i, nincl;
 
 	ctx->file = cfg_file_add(ctx, path);
 	dir = xstrdup(path);
@@ -436,14 +443,19 @@ cfg_file_open(struct cfg_ctx *ctx, const char *path)
 	if (read_text(ctx, path, ft) != 0 ||
 	    check_nul(ctx, ft->text, ft->len) != 0)
 		goto fail;
-	check_includes(ctx, ft->text, ft->len);
+	nincl = check_includes(ctx, ft->text, ft->len);
 	ft->mark = ctx->nmsgs;	/* what a chunk's syntax error replaces */
 	if ((ft->c = parse_main(ctx, ft)) == NULL)
 		goto fail;
-	/* The chunks are read again from the file, one at a time: the text
-	 * of 100,000 jobs need not stay beside their table. */
-	free(ft->text);
-	ft->text = NULL;
+	/*
+	 * The chunks are read again from the file, one at a time: the text
+	 * of 100,000 jobs need not stay beside their table. Not when it had
+	 * @include lines: the text read is the one with them blanked out.
+	 */
+	if (nincl == 0) {
+		free(ft->text);
+		ft->text = NULL;
+	}
 	/* Every file libconfig opened itself, in order. */
 	for (i = 0; i < ft->c->num_filenames; i++)
 		cfg_file_of(ctx, ft->c->filenames[i]);
@@ -501,6 +513,13 @@ cfg_file_chunk(struct cfg_ctx *ctx, struct cfg_text *ft, size_t *base)
 		chunk_failed(ctx, ft);
 		cfg_error_at(ctx, ctx->file, line + start - 1, "%s", why);
 		free(why);
+		return (NULL);
+	}
+	if (ctx->opts->as_root && c->num_filenames > 0) {
+		cfg_file_done(c);
+		chunk_failed(ctx, ft);
+		cfg_error_at(ctx, ctx->file, 0, "@include is refused when "
+		    "running as root");
 		return (NULL);
 	}
 	ctx->line_offset = start - 1;

@@ -1201,6 +1201,17 @@ test_include_root(void **state)
 	    "cannot check the included file's owner and mode); put jobs in a "
 	    "drop-in file in `include_dir` instead\n"
 	    "main.conf:3: unknown key `b`");
+	/* Inside a job of a list read in chunks: the chunk is the text with
+	 * the directive blanked out, never the file read again. */
+	put("evil.inc", "evil_key = 1;\n", 0644);
+	assert_int_equal(chdir(dir), 0);
+	assert_null(load_as("jobs = (\n  { name = \"a\"; schedule = "
+	    "\"@daily\"; command = \"x\";\n@include \"evil.inc\"\n  }\n);\n",
+	    1));
+	assert_string_equal(errors(),
+	    "main.conf:3: @include is refused when running as root (libconfig "
+	    "cannot check the included file's owner and mode); put jobs in a "
+	    "drop-in file in `include_dir` instead");
 }
 
 static void
