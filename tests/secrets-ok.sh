@@ -174,7 +174,8 @@ ok "$(no_leak "$DB" "$DB-wal" "$DB-shm"; echo $?)" "no value in the database's b
 ok "$(no_leak "$DLOG" "$TMP/outputs" "$OUT/printer.log"; echo $?)" \
     "no value in the daemon log or any stored output"
 n=$(q "SELECT count(*) FROM runs WHERE status = 'succeeded'")
-bad=$(q "SELECT group_concat(job || '=' || status) FROM runs WHERE status NOT IN ('succeeded', 'missed')")
+# (Under load a per-second run may still hold its lock at the next fire.)
+bad=$(q "SELECT group_concat(job || '=' || status) FROM runs WHERE status NOT IN ('succeeded', 'missed', 'skipped')")
 ok "$(test "$n" -ge 7 && test -z "$bad"; echo $?)" "$n runs succeeded, none failed${bad:+: $bad}"
 daemon_clean
 ok $? "lockcrond exited 0, no sanitizer report in its log${DRC:+: exit$DRC}"
