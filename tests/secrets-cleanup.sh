@@ -7,7 +7,7 @@
 # is not a run id, never through a symlink).
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/secrets-lib.sh"
-plan 27
+plan 30
 
 ks_start || { echo "Bail out! cannot start the test keystore"; exit 1; }
 
@@ -28,6 +28,9 @@ defaults = {
 };
 jobs = (
   { name = "slowjob"; timeout = 1; kill_grace = 1; command = "sleep 30"; },
+  { name = "failjob"; command = "exit 3"; },
+  { name = "nocmd"; command = [ "/nonexistent/command" ]; },
+  { name = "badout"; output = { file = "@TMP@/no/such/dir/out.log"; }; },
   { name = "cancelme"; },
   { name = "victim"; },
   { name = "keeper"; },
@@ -76,6 +79,22 @@ wait "$poller"
 is "$(cat "$TMP/many.result")" "succeeded dir-seen gone" \
     "the secrets dir is gone before the row says the run is over"
 ok "$(test -e "$TMP/outside"; echo $?)" "a symlink the job left was not followed"
+
+# The job fails, cannot be started, or its output file cannot be opened:
+# the secrets had been fetched and written, and are gone.
+for j in failjob nocmd badout; do
+	eval "id_$j=\$(run_bg $j)"
+done
+is "$(run_wait "$id_failjob")" "failed|exited with status 3" "failure: failed"
+is "$(run_wait "$id_nocmd" | cut -d'|' -f1):$(run_wait "$id_badout" | cut -d'|' -f1)" \
+    "launch_error:launch_error" "no such command, no output file: launch_error"
+fetched_and_gone() {
+	for _id; do
+		test -n "$(events "$_id" secrets_fetched)" && gone "$_id" || return 1
+	done
+}
+fetched_and_gone "$id_failjob" "$id_nocmd" "$id_badout"
+ok $? "failure, launch errors: the secrets were fetched, and are gone"
 
 # A job killed by its timeout.
 is "$(run_wait "$id_slow")" "timed_out|timed out after 1s" "timeout: timed_out"
