@@ -300,6 +300,9 @@ fetch_secrets(struct run *r, struct lc_buf *err)
 	    (r->secret_env = lc_secret_set_env(r->secrets, js, &cause)) == NULL)
 		goto fail;
 	if (js->nfiles > 0) {
+		/* lockcron run may come before any daemon made runtime_dir. */
+		if (lc_mkdir_p(r->opts->cfg->runtime_dir, 0755, &cause) != 0)
+			goto fail;
 		r->secret_dir = lc_secret_dir_path(r->opts->cfg->runtime_dir,
 		    r->id);
 		if (lc_secret_files_write(r->secrets, js, r->secret_dir, r->uid,
