@@ -7,7 +7,7 @@
 # (row, live file, output.file, a foreground run's terminal) or any argv.
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/secrets-lib.sh"
-plan 41
+plan 42
 
 ks_start || { echo "Bail out! cannot start the test keystore"; exit 1; }
 
@@ -169,6 +169,13 @@ fg=$(q "SELECT id FROM runs WHERE job = 'printer' AND trigger = 'manual' ORDER B
 is "$(q "SELECT status FROM runs WHERE id = '$fg'"):$(events "$fg" secrets_fetched | grep -c vault-tls)" \
     "succeeded:1" "foreground run: recorded, with its secrets_fetched event"
 ok "$(test ! -e "$RUNDIR/secrets/$fg"; echo $?)" "foreground run: secrets dir gone"
+
+# lockcron run may come before any daemon made runtime_dir.
+sed "s|^runtime_dir = .*|runtime_dir = \"$TMP/fresh/run\";|" "$CONF" >"$TMP/fresh.conf"
+run "$LOCKCRON" run -c "$TMP/fresh.conf" tick 8>&-
+fid=$(q "SELECT id FROM runs WHERE job = 'tick' AND trigger = 'manual' ORDER BY rowid DESC LIMIT 1")
+ok "$(test "$rc" = 0 && cmp -s "$OUT/$fid.pgpass" "$TMP/v.pgpass"; echo $?)" \
+    "foreground run before any daemon: the secret file is handed over${err:+ ($err)}"
 
 # Leaks: the database's bytes (main file, WAL, shared memory), the log,
 # every stored output.
