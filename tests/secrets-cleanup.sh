@@ -7,7 +7,7 @@
 # is not a run id, never through a symlink).
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/secrets-lib.sh"
-plan 30
+plan 31
 
 ks_start || { echo "Bail out! cannot start the test keystore"; exit 1; }
 
@@ -103,6 +103,10 @@ ok "$(gone "$id_slow"; echo $?)" "timeout: secrets dir removed"
 # A run cancelled while its job holds the secrets.
 wait_until 100 test -e "$OUT/held.$id_cancel"
 ok "$(test -f "$(sdir "$id_cancel")/pgpass"; echo $?)" "cancel: the job holds its secret file"
+# Meanwhile another run of it finds the lock busy: it fetches nothing.
+id_skip=$(run_bg cancelme)
+is "$(run_wait "$id_skip" | cut -d'|' -f1):$(events "$id_skip" secrets_fetched)" "skipped:" \
+    "a run skipped on a busy lock fetches no secrets"
 run "$LOCKCRON" cancel -c "$CONF" "$id_cancel"
 is "$rc" 0 "cancel: accepted${err:+: $err}"
 is "$(run_wait "$id_cancel")" "cancelled|cancelled by Terminated" "cancel: cancelled"

@@ -6,13 +6,15 @@
 # again; no value leaks into the history, the log or an error.
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/secrets-lib.sh"
-plan 44
+plan 48
 
 ks_start || { echo "Bail out! cannot start the test keystore"; exit 1; }
 cp "$TMP/token" "$TMP/token.bad"
 chmod 0644 "$TMP/token.bad"
 cp "$TMP/token" "$TMP/token.rot"
 chmod 0640 "$TMP/token.rot"
+cp "$TMP/secrets.json" "$TMP/secrets-open.json"
+chmod 0644 "$TMP/secrets-open.json"
 
 write_conf <<'EOF'
 keystores = (
@@ -32,6 +34,8 @@ keystores = (
     token_file = "@TMP@/token"; retries = 2; },
   { name = "hj"; type = "http-json"; retries = 0;
     url = "http://127.0.0.1:@PLAIN@/scenario/500/hj/keys/{keys}"; },
+  { name = "fopen"; type = "file"; file = "@TMP@/secrets-open.json"; },
+  { name = "flocal"; type = "file"; file = "@TMP@/secrets.json"; },
   { name = "hj403"; type = "http-json"; retries = 2;
     url = "http://127.0.0.1:@PLAIN@/scenario/wrapped-error/hj/keys/{keys}"; }
 );
@@ -56,6 +60,8 @@ jobs = (
   { name = "enoca"; secrets = { keystore = "noca"; path = "etl/warehouse"; }; },
   { name = "ehj"; secrets = { keystore = "hj"; }; },
   { name = "ehj403"; secrets = { keystore = "hj403"; }; },
+  { name = "efopen"; secrets = { keystore = "fopen"; }; },
+  { name = "efkey"; secrets = { keystore = "flocal"; env = { X = "nope"; }; }; },
   { name = "eleaky"; secrets = { keystore = "v0"; path = "scenario/leaky/e"; }; },
   { name = "rot"; schedule = "* * * * * *";
     secrets = { keystore = "rot"; path = "etl/warehouse"; }; }
@@ -65,7 +71,7 @@ run "$LOCKCRON" check -c "$CONF"
 is "$rc" 0 "the config is valid${err:+: $err}"
 daemon_start || { echo "Bail out! lockcrond did not start"; exit 1; }
 JOBS="e500 e503 e403 e404 emissing enonstr emalformed eoversized eslow
-    erefused ebadtok enoca ehj ehj403 eleaky"
+    erefused ebadtok enoca ehj ehj403 eleaky efopen efkey"
 for j in $JOBS; do
 	eval "id_$j=\$(run_bg $j)"
 done
@@ -106,6 +112,8 @@ check enoca "keystore \"noca\": GET https://127.0.0.1:$KS_TLS/v1/secret/data/etl
 check ehj "keystore \"hj\": GET http://127.0.0.1:$KS_PLAIN/scenario/500/hj/keys/db_host,db_password: HTTP 500: internal error"
 check ehj403 "keystore \"hj403\": GET http://127.0.0.1:$KS_PLAIN/scenario/wrapped-error/hj/keys/db_host,db_password: status_code 403: access denied"
 check eleaky "keystore \"v0\": $V/leaky/e: HTTP 400: token **** is not valid here"
+check efopen "keystore \"fopen\": file $TMP/secrets-open.json is readable by group or others (mode 0644); chmod 0600 it"
+check efkey "keystore \"flocal\": key \"nope\" not found in file $TMP/secrets.json"
 
 # A failing scheduled job: the next fire tries again, and once the token
 # file is fixed, succeeds. The daemon never noticed anything. (A daemon
