@@ -7,7 +7,7 @@
 # (row, live file, output.file, a foreground run's terminal) or any argv.
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/secrets-lib.sh"
-plan 42
+plan 43
 
 ks_start || { echo "Bail out! cannot start the test keystore"; exit 1; }
 
@@ -127,6 +127,29 @@ ok "$(no_leak "$live"; echo $?)" "live output file: no value"
 ok "$(test -d "$RUNDIR/secrets/$id_print"; echo $?)" "secrets dir exists while the job runs"
 argv_clean
 ok $? "no value in any process's argv while a job holds them"
+# The job's environment holds them (docs/security.md says so); no other
+# process's may: not the supervisor's, not the daemon's.
+python3 - "$TMP/values" "$(events "$id_print" started | sed 's/^pid //')" <<'PY'
+import os, sys
+vals = [v.encode() for v in open(sys.argv[1]).read().split("\n") if v]
+job_pgid = int(sys.argv[2])
+holders, bad = 0, []
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        env = open("/proc/%s/environ" % pid, "rb").read()
+        pgid = int(open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()[2])
+    except (OSError, ValueError, IndexError):
+        continue
+    if any(v in env for v in vals):
+        if pgid == job_pgid:
+            holders += 1
+        else:
+            bad.append(pid)
+if bad or holders == 0:
+    print("# values in the environment of pids %s; %d in the job" % (bad, holders))
+    sys.exit(1)
+PY
+ok $? "only the job's processes have the values in their environment"
 # The scan does find a value that is there (a canary of its own).
 printf 'canary-%s\n' "$$" >"$TMP/canary"
 sh -c 'sleep 5' "canary-$$" &
