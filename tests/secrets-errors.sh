@@ -6,7 +6,7 @@
 # again; no value leaks into the history, the log or an error.
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/secrets-lib.sh"
-plan 48
+plan 49
 
 ks_start || { echo "Bail out! cannot start the test keystore"; exit 1; }
 cp "$TMP/token" "$TMP/token.bad"
@@ -34,6 +34,8 @@ keystores = (
     token_file = "@TMP@/token"; retries = 2; },
   { name = "hj"; type = "http-json"; retries = 0;
     url = "http://127.0.0.1:@PLAIN@/scenario/500/hj/keys/{keys}"; },
+  { name = "hjs"; type = "http-json"; retries = 0;
+    url = "http://127.0.0.1:@PLAIN@/scenario/500/s/keys/{keys}"; },
   { name = "fopen"; type = "file"; file = "@TMP@/secrets-open.json"; },
   { name = "flocal"; type = "file"; file = "@TMP@/secrets.json"; },
   { name = "hj403"; type = "http-json"; retries = 2;
@@ -63,6 +65,7 @@ jobs = (
   { name = "efopen"; secrets = { keystore = "fopen"; }; },
   { name = "efkey"; secrets = { keystore = "flocal"; env = { X = "nope"; }; }; },
   { name = "eleaky"; secrets = { keystore = "v0"; path = "scenario/leaky/e"; }; },
+  { name = "s500"; schedule = "* * * * * *"; secrets = { keystore = "hjs"; }; },
   { name = "rot"; schedule = "* * * * * *";
     secrets = { keystore = "rot"; path = "etl/warehouse"; }; }
 );
@@ -127,6 +130,14 @@ wait_until 50 test -e "$OUT/ran.rot"
 rid=$(q "SELECT id FROM runs WHERE job = 'rot' AND status NOT IN ('secret_error', 'missed') ORDER BY rowid LIMIT 1")
 is "$(run_wait "$rid") $(q "SELECT trigger FROM runs WHERE id = '$rid'")" \
     "succeeded| schedule" "scheduled: a later fire fetches again and succeeds"
+# And a keystore answering 500 at every fire: asked again at every fire.
+two_errors() {
+	[ "$(q "SELECT count(*) FROM runs WHERE job = 's500' AND status = 'secret_error'")" -ge 2 ]
+}
+wait_until 50 two_errors
+n=$(q "SELECT count(*) FROM runs WHERE job = 's500' AND status = 'secret_error'")
+ok "$(test "$n" -ge 2 && test "$(ks_count 500 s)" -ge "$n"; echo $?)" \
+    "scheduled: each fire asks the keystore again ($n secret_error runs, $(ks_count 500 s) requests)"
 ok "$(kill -0 "$DPID"; echo $?)" "the daemon is still running"
 
 # lockcron run in the foreground says why.
