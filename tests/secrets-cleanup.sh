@@ -16,7 +16,7 @@ keystores = (
   { name = "vault"; type = "vault-kv2"; url = "http://127.0.0.1:@PLAIN@";
     token_file = "@TMP@/token"; },
   { name = "slow"; type = "vault-kv2"; url = "http://127.0.0.1:@PLAIN@";
-    token_file = "@TMP@/token"; timeout = 20; retries = 0; }
+    token_file = "@TMP@/token"; timeout = 30; retries = 0; }
 );
 defaults = {
   user = "@USER@"; workdir = "@TMP@/out"; schedule = "@yearly"; timeout = 30;
@@ -35,7 +35,7 @@ jobs = (
   { name = "victim"; },
   { name = "keeper"; },
   { name = "fgkeeper"; },
-  { name = "fetchcancel"; secrets = { keystore = "slow"; path = "scenario/slow/c"; }; },
+  { name = "fetchcancel"; secrets = { keystore = "slow"; path = "scenario/stall/c"; }; },
   # Fills its secrets directory, so that removing it takes a while.
   { name = "many"; command = "cd \"$LOCKCRON_SECRETS_DIR\" && mkdir sub && seq 1 4000 | xargs touch && ln -s @TMP@/outside link"; }
 );
@@ -101,7 +101,7 @@ is "$(run_wait "$id_slow")" "timed_out|timed out after 1s" "timeout: timed_out"
 ok "$(gone "$id_slow"; echo $?)" "timeout: secrets dir removed"
 
 # A run cancelled while its job holds the secrets.
-wait_until 100 test -e "$OUT/held.$id_cancel"
+wait_until 200 test -e "$OUT/held.$id_cancel"
 ok "$(test -f "$(sdir "$id_cancel")/pgpass"; echo $?)" "cancel: the job holds its secret file"
 # Meanwhile another run of it finds the lock busy: it fetches nothing.
 id_skip=$(run_bg cancelme)
@@ -112,9 +112,9 @@ is "$rc" 0 "cancel: accepted${err:+: $err}"
 is "$(run_wait "$id_cancel")" "cancelled|cancelled by Terminated" "cancel: cancelled"
 ok "$(gone "$id_cancel"; echo $?)" "cancel: secrets dir removed"
 
-# A run cancelled while the keystore is still answering (3 s): the fetch
+# A run cancelled while the keystore is still answering (20 s): the fetch
 # is abandoned, nothing is handed over, the job never starts.
-wait_until 100 ks_seen slow c
+wait_until 200 ks_seen stall c
 run "$LOCKCRON" cancel -c "$CONF" "$id_fc"
 is "$(run_wait "$id_fc")" "cancelled|cancelled by Terminated while fetching secrets" \
     "cancel during the fetch: cancelled at once"
@@ -124,21 +124,21 @@ ok "$(gone "$id_fc"; echo $?)" "cancel during the fetch: no secrets dir"
 
 # A supervisor killed outright: the daemon marks the run lost and removes
 # what it left.
-wait_until 100 test -e "$OUT/held.$id_victim"
+wait_until 200 test -e "$OUT/held.$id_victim"
 spid=$(q "SELECT supervisor_pid FROM runs WHERE id = '$id_victim'")
 jpid=$(events "$id_victim" started | sed 's/^pid //')
 kill -KILL "$spid"
 is "$(run_wait "$id_victim" | cut -d'|' -f1)" "lost" "SIGKILL: the run is lost"
-wait_until 50 gone "$id_victim"
+wait_until 200 gone "$id_victim"
 ok "$(gone "$id_victim"; echo $?)" "SIGKILL: the daemon removed its secrets dir"
 kill -TERM -- "-$jpid" 2>/dev/null
 
 # Leftovers of runs that are over, found by a new daemon; live runs (one
 # of the old daemon, one in the foreground) keep theirs.
-wait_until 100 test -e "$OUT/held.$id_keeper"
-wait_until 100 has_row "SELECT id FROM runs WHERE job = 'fgkeeper'"
+wait_until 200 test -e "$OUT/held.$id_keeper"
+wait_until 200 has_row "SELECT id FROM runs WHERE job = 'fgkeeper'"
 id_fg=$(q "SELECT id FROM runs WHERE job = 'fgkeeper' ORDER BY rowid DESC LIMIT 1")
-wait_until 100 test -e "$OUT/held.$id_fg"
+wait_until 200 test -e "$OUT/held.$id_fg"
 daemon_stop
 stale=$(sdir "$id_slow")
 mkdir -p "$stale/sub"
@@ -151,7 +151,7 @@ mkdir "$unknown"
 mkdir "$(sdir not-a-run-id)"
 ln -s "$TMP" "$(sdir 11111111-2222-4333-8444-555555555555)"
 daemon_start
-wait_until 50 grep -q 'not-a-run-id' "$DLOG"
+wait_until 200 grep -q 'not-a-run-id' "$DLOG"
 ok "$(gone "$id_slow"; echo $?)" "start: the dir of a finished run is removed"
 ok "$(test ! -e "$unknown"; echo $?)" "start: the dir of a run the history does not know is removed"
 ok "$(test -e "$TMP/outside"; echo $?)" "start: symlinks inside were not followed"

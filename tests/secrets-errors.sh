@@ -108,7 +108,7 @@ check emissing "keystore \"v0\": $V/missing-key/e: key \"db_password\" not found
 check enonstr "keystore \"v0\": $V/non-string/e: key \"db_password\" in secret scenario/non-string/e is a number, not a string"
 check emalformed "keystore \"v0\": $V/malformed/e: not valid JSON (line 1, column [0-9]*)"
 check eoversized "keystore \"v0\": $V/oversized/e: reply larger than 1048576 bytes"
-check eslow "keystore \"v0\": $V/slow/e: Operation timed out after 1[0-9][0-9][0-9] milliseconds with 0 bytes received"
+check eslow "keystore \"v0\": $V/slow/e: Operation timed out after [0-9]* milliseconds with 0 bytes received"
 check erefused "keystore \"refused\": GET http://127.0.0.1:1/v1/secret/data/etl/warehouse: Failed to connect to 127.0.0.1 port 1 after * ms: *(2 attempts)"
 check ebadtok "keystore \"badtok\": token_file $TMP/token.bad is readable by group or others (mode 0644); chmod 0600 it"
 check enoca "keystore \"noca\": GET https://127.0.0.1:$KS_TLS/v1/secret/data/etl/warehouse: SSL certificate problem: unable to get local issuer certificate"
@@ -121,12 +121,12 @@ check efkey "keystore \"flocal\": key \"nope\" not found in file $TMP/secrets.js
 # A failing scheduled job: the next fire tries again, and once the token
 # file is fixed, succeeds. The daemon never noticed anything. (A daemon
 # busy for over a second records the fires it jumped over as missed.)
-wait_until 50 has_row "SELECT id FROM runs WHERE job = 'rot' AND status = 'secret_error'"
+wait_until 200 has_row "SELECT id FROM runs WHERE job = 'rot' AND status = 'secret_error'"
 is "$(q "SELECT error FROM runs WHERE job = 'rot' AND status = 'secret_error' ORDER BY rowid LIMIT 1")" \
     "keystore \"rot\": token_file $TMP/token.rot is readable by group or others (mode 0640); chmod 0600 it" \
     "scheduled: a token file readable by its group is refused"
 chmod 0600 "$TMP/token.rot"
-wait_until 50 test -e "$OUT/ran.rot"
+wait_until 200 test -e "$OUT/ran.rot"
 rid=$(q "SELECT id FROM runs WHERE job = 'rot' AND status NOT IN ('secret_error', 'missed') ORDER BY rowid LIMIT 1")
 is "$(run_wait "$rid") $(q "SELECT trigger FROM runs WHERE id = '$rid'")" \
     "succeeded| schedule" "scheduled: a later fire fetches again and succeeds"
@@ -134,7 +134,7 @@ is "$(run_wait "$rid") $(q "SELECT trigger FROM runs WHERE id = '$rid'")" \
 two_errors() {
 	[ "$(q "SELECT count(*) FROM runs WHERE job = 's500' AND status = 'secret_error'")" -ge 2 ]
 }
-wait_until 50 two_errors
+wait_until 200 two_errors
 n=$(q "SELECT count(*) FROM runs WHERE job = 's500' AND status = 'secret_error'")
 ok "$(test "$n" -ge 2 && test "$(ks_count 500 s)" -ge "$n"; echo $?)" \
     "scheduled: each fire asks the keystore again ($n secret_error runs, $(ks_count 500 s) requests)"

@@ -67,7 +67,7 @@ id_json=$(run_bg json)
 id_jtls=$(run_bg json-tls)
 id_file=$(run_bg file)
 id_print=$(run_bg printer)
-wait_until 50 has_row "SELECT id FROM runs WHERE job = 'tick' AND status = 'succeeded'"
+wait_until 200 has_row "SELECT id FROM runs WHERE job = 'tick' AND status = 'succeeded'"
 id_tick=$(q "SELECT id FROM runs WHERE job = 'tick' AND status = 'succeeded' ORDER BY finished_at LIMIT 1")
 is "$(q "SELECT trigger FROM runs WHERE id = '$id_tick'")" "schedule" \
     "vault over http: a scheduled run succeeded"
@@ -119,9 +119,9 @@ is "$(events "$id_file" secrets_fetched)" \
 
 # While the printer holds its secrets: the live file is masked, the
 # secrets dir exists, and no process has a value in its argv.
-wait_until 100 test -e "$OUT/printed.$id_print"
+wait_until 200 test -e "$OUT/printed.$id_print"
 live=$ST/live/$id_print.log
-wait_until 50 grep -q 'split \*\*\*\* end' "$live"
+wait_until 200 grep -q 'split \*\*\*\* end' "$live"
 is "$(grep -c -F '****' "$live")" "4" "live output file: the values are masked, one written in two parts too"
 ok "$(no_leak "$live"; echo $?)" "live output file: no value"
 ok "$(test -d "$RUNDIR/secrets/$id_print"; echo $?)" "secrets dir exists while the job runs"
