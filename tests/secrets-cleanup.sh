@@ -36,8 +36,8 @@ jobs = (
   { name = "keeper"; },
   { name = "fgkeeper"; },
   { name = "fetchcancel"; secrets = { keystore = "slow"; path = "scenario/stall/c"; }; },
-  # Fills its secrets directory, so that removing it takes a while.
-  { name = "many"; command = "cd \"$LOCKCRON_SECRETS_DIR\" && mkdir sub && seq 1 4000 | xargs touch && ln -s @TMP@/outside link"; }
+  # Once watched, fills its secrets directory: removing it takes a while.
+  { name = "many"; command = "while [ ! -e @TMP@/out/go.many ]; do sleep 0.05; done; cd \"$LOCKCRON_SECRETS_DIR\" && mkdir sub && seq 1 4000 | xargs touch && ln -s @TMP@/outside link"; }
 );
 EOF
 run "$LOCKCRON" check -c "$CONF"
@@ -50,14 +50,17 @@ gone() { test ! -e "$(sdir "$1")" && test ! -L "$(sdir "$1")"; }
 # When the row says "over", the directory must already be gone: watch the
 # row closely from another process.
 id_many=$(run_bg many)
-python3 - "$DB" "$id_many" "$(sdir "$id_many")" >"$TMP/many.result" <<'PY' &
+python3 - "$DB" "$id_many" "$(sdir "$id_many")" "$OUT/go.many" \
+    >"$TMP/many.result" <<'PY' &
 import os, sqlite3, sys, time
-db, rid, d = sys.argv[1:4]
+db, rid, d, go = sys.argv[1:5]
 c = sqlite3.connect(db, timeout=5)
 seen_dir = False
 end = time.time() + 20
 while time.time() < end:
-    seen_dir = seen_dir or os.path.isdir(d)
+    if not seen_dir and os.path.isdir(d):
+        seen_dir = True
+        open(go, "w").close()       # the job goes on
     row = c.execute("SELECT status FROM runs WHERE id = ?", (rid,)).fetchone()
     if row and row[0] not in ("queued", "running"):
         print(row[0], "dir-seen" if seen_dir else "dir-never-seen",
