@@ -48,6 +48,10 @@ jobs = (
     command = "env > @TMP@/out/$LOCKCRON_RUN_ID.env; cat \"$LOCKCRON_SECRETS_DIR\"/pg > @TMP@/out/$LOCKCRON_RUN_ID.pgpass";
     secrets = { keystore = "local"; env = { API_KEY = "api_key"; };
       files = ( { name = "pg"; key = "pgpass"; } ); }; },
+  { name = "fresh"; schedule = "@yearly";
+    command = "cat \"$LOCKCRON_SECRETS_DIR\"/pg > @TMP@/out/$LOCKCRON_RUN_ID.pgpass";
+    secrets = { keystore = "vault"; path = "etl/warehouse";
+      files = ( { name = "pg"; key = "pgpass"; } ); }; },
   # Prints its secrets, then holds them until told to go on.
   { name = "printer"; schedule = "@yearly";
     command = "echo \"err $DB_PASSWORD\" >&2; sleep 0.2; echo \"pw=$DB_PASSWORD host=$DB_HOST\"; cat \"$LOCKCRON_SECRETS_DIR\"/pgpass; echo; printf 'split %s' \"${DB_PASSWORD%????????}\"; sleep 0.3; printf '%s end\\n' \"${DB_PASSWORD#${DB_PASSWORD%????????}}\"; touch @TMP@/out/printed.$LOCKCRON_RUN_ID; while [ ! -e @TMP@/out/go ]; do sleep 0.05; done; echo done";
@@ -195,8 +199,8 @@ ok "$(test ! -e "$RUNDIR/secrets/$fg"; echo $?)" "foreground run: secrets dir go
 
 # lockcron run may come before any daemon made runtime_dir.
 sed "s|^runtime_dir = .*|runtime_dir = \"$TMP/fresh/run\";|" "$CONF" >"$TMP/fresh.conf"
-run "$LOCKCRON" run -c "$TMP/fresh.conf" tick 8>&-
-fid=$(q "SELECT id FROM runs WHERE job = 'tick' AND trigger = 'manual' ORDER BY rowid DESC LIMIT 1")
+run "$LOCKCRON" run -c "$TMP/fresh.conf" fresh 8>&-
+fid=$(q "SELECT id FROM runs WHERE job = 'fresh' ORDER BY rowid DESC LIMIT 1")
 ok "$(test "$rc" = 0 && cmp -s "$OUT/$fid.pgpass" "$TMP/v.pgpass"; echo $?)" \
     "foreground run before any daemon: the secret file is handed over${err:+ ($err)}"
 
