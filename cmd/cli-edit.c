@@ -82,7 +82,26 @@ read_file(const char *path, size_t *lenp)
 	return (b.data != NULL ? lc_buf_steal(&b) : xstrdup(""));
 }
 
-/* The file that holds job: its src_file in the current config. */
+/* Is file one of cfg's drop-ins (include_dir/NAME)? */
+static int
+is_dropin(const struct lc_config *cfg, const char *file)
+{
+	size_t	 len;
+
+	if (cfg->include_dir == NULL)
+		return (0);
+	len = strlen(cfg->include_dir);
+	while (len > 1 && cfg->include_dir[len - 1] == '/')
+		len--;
+	return (strncmp(file, cfg->include_dir, len) == 0 &&
+	    file[len] == '/' && strchr(file + len + 1, '/') == NULL);
+}
+
+/*
+ * The file that holds job: its src_file in the current config. Only the
+ * main file and drop-ins can be checked with a copy in their place; a file
+ * libconfig reads itself (@include) cannot.
+ */
 static char *
 job_file(const char *main, const char *name)
 {
@@ -97,6 +116,11 @@ job_file(const char *main, const char *name)
 	}
 	if ((job = lc_config_find_job(cfg, name)) == NULL)
 		cli_error("no job \"%s\" in %s", name, main);
+	else if (strcmp(job->src_file, main) != 0 &&
+	    !is_dropin(cfg, job->src_file))
+		cli_error("job \"%s\" is in %s, which %s @includes: edit that "
+		    "file directly, then run `lockcron check`", name,
+		    job->src_file, main);
 	else
 		file = xstrdup(job->src_file);
 	lc_config_free(cfg);

@@ -133,8 +133,8 @@ add_summary(struct lc_buf *b, json_t *run)
 		    json_integer_value(v), x, sizeof x));
 	lc_buf_addstr(b, "\nEvents\n");
 	json_array_foreach(json_object_get(run, "events"), i, e) {
-		lc_buf_printf(b, "  %s  %s", member(e, "at", x, sizeof x),
-		    member(e, "kind", x + 32, 32));
+		lc_buf_printf(b, "  %s  ", member(e, "at", x, sizeof x));
+		lc_buf_printf(b, "%s", member(e, "kind", x, sizeof x));
 		if (json_is_string(v = json_object_get(e, "detail"))) {
 			lc_buf_addstr(b, "  ");
 			add_text(b, json_string_value(v));
@@ -338,6 +338,39 @@ first_line(struct lc_buf *err)
 	return (xstrndup(err->data, i));
 }
 
+/* Starts sendmail, with pipes to its stdin (*in) and from its stderr. */
+static pid_t
+spawn(const char *path, int *in, int *err)
+{
+	int	 ip[2], ep[2], saved;
+	pid_t	 pid;
+
+	if (pipe2(ip, O_CLOEXEC) != 0)
+		return (-1);
+	if (pipe2(ep, O_CLOEXEC) != 0) {
+		saved = errno;
+		close(ip[0]);
+		close(ip[1]);
+		errno = saved;
+		return (-1);
+	}
+	if ((pid = fork()) == 0)
+		exec_sendmail(path, ip[0], ep[1]);
+	saved = errno;
+	close(ip[0]);
+	close(ep[1]);
+	if (pid == -1) {
+		close(ip[1]);
+		close(ep[0]);
+		errno = saved;
+		return (-1);
+	}
+	fcntl(ip[1], F_SETFL, O_NONBLOCK);
+	*in = ip[1];
+	*err = ep[0];
+	return (pid);
+}
+
 /* Runs sendmail -t -oi with msg on its stdin. */
 static int
 sendmail(const char *msg, size_t len, char **detail)
@@ -345,36 +378,19 @@ sendmail(const char *msg, size_t len, char **detail)
 	const char	*path = sendmail_path();
 	struct lc_buf	 err = { 0 };
 	int64_t		 deadline = lc_mono_ms() + LC_NOTIFY_MAIL_TIMEOUT_MS;
-	int		 in[2], ep[2], st, fed;
+	int		 in, efd, st, fed;
 	char		*line;
 	pid_t		 pid;
 
-	if (access(path, X_OK) != 0) {
+	if (access(path, X_OK) != 0 || (pid = spawn(path, &in, &efd)) == -1) {
 		xasprintf(detail, "%s: %s", path, strerror(errno));
 		return (-1);
 	}
-	if (pipe2(in, O_CLOEXEC) != 0)
-		goto fail;
-	if (pipe2(ep, O_CLOEXEC) != 0) {
-		close(in[0]);
-		close(in[1]);
-		goto fail;
-	}
-	if ((pid = fork()) == 0)
-		exec_sendmail(path, in[0], ep[1]);
-	close(in[0]);
-	close(ep[1]);
-	if (pid == -1) {
-		close(in[1]);
-		close(ep[0]);
-		goto fail;
-	}
-	fcntl(in[1], F_SETFL, O_NONBLOCK);
-	fed = feed(&in[1], &ep[0], msg, len, &err, deadline);
-	if (in[1] != -1)
-		close(in[1]);
-	if (ep[0] != -1)
-		close(ep[0]);
+	fed = feed(&in, &efd, msg, len, &err, deadline);
+	if (in != -1)
+		close(in);
+	if (efd != -1)
+		close(efd);
 	st = reap(pid, deadline);
 	line = first_line(&err);
 	lc_buf_free(&err);
@@ -391,9 +407,6 @@ sendmail(const char *msg, size_t len, char **detail)
 		xasprintf(detail, "%s was killed by signal %d", path,
 		    WTERMSIG(st));
 	free(line);
-	return (-1);
-fail:
-	xasprintf(detail, "cannot run %s: %s", path, strerror(errno));
 	return (-1);
 }
 
