@@ -131,11 +131,21 @@ job_file(const char *main, const char *name)
 static int
 edit_open(struct edit *e, int may_create)
 {
-	char	 buf[PATH_MAX];
+	char	 buf[PATH_MAX], *dir, *cause = NULL;
+	int	 rc;
 
 	if (realpath(e->target, buf) != NULL)
 		e->real = xstrdup(buf);
 	else if (errno == ENOENT && may_create) {
+		/* A first config: its directory too (~/.config/lockcron). */
+		dir = xstrdup(e->target);
+		if ((rc = lc_mkdir_p(dirname(dir), 0755, &cause)) != 0) {
+			cli_error("%s", cause);
+			free(cause);
+		}
+		free(dir);
+		if (rc != 0)
+			return (-1);
 		e->real = xstrdup(e->target);
 		e->st.st_uid = geteuid();
 		e->st.st_gid = getegid();

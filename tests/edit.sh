@@ -4,7 +4,7 @@
 # without a terminal, never installed; an editor that fails changes nothing;
 # JOB picks its drop-in; the daemon is reloaded when it runs.
 . "$TOP_SRCDIR/tests/lib.sh"
-plan 36
+plan 39
 
 mkdir -p "$TMP/d" "$TMP/bin"
 write_configs() {
@@ -127,6 +127,17 @@ i0=$(inode "$C")
 EDITOR=true run "$LOCKCRON" edit -c "$C"
 is "$rc.$out" "0.no changes made to $C" "an unchanged file: no changes"
 is "$(inode "$C")" "$i0" "and it is left alone"
+
+# --- a first config, in a directory that does not exist yet ------------------
+printf 'timezone = "UTC";\nstate_dir = "%s/new/state";\n' "$TMP" \
+    >"$TMP/template"
+EDITOR="cp $TMP/template" run "$LOCKCRON" edit -c "$TMP/new/dir/lc.conf"
+is "$rc" 0 "a new config file is created"
+cmp -s "$TMP/template" "$TMP/new/dir/lc.conf"
+ok $? "with what the editor wrote, its directory created"
+EDITOR=true run "$LOCKCRON" edit -c "$TMP/new/other.conf"
+ok "$([ "$rc" -eq 0 ] && [ ! -e "$TMP/new/other.conf" ] && echo 0 || echo 1)" \
+    "saving a new file empty creates nothing"
 
 # --- $VISUAL first; a file name the shell must not parse ------------------------
 cd "$TMP" || exit 1
