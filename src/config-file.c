@@ -149,8 +149,8 @@ big:
 }
 
 /*
- * Opens a regular file (as root: root's, not writable by group or others)
- * and reads it whole. The descriptor stays open in ft: the chunks of a
+ * Opens a regular file (as root: root's, not writable by group or others),
+ * or the copy that opts->replace_with puts in its place, and reads it whole. The descriptor stays open in ft: the chunks of a
  * long jobs list are read again from it, one at a time.
  */
 static int
@@ -158,6 +158,9 @@ read_text(struct cfg_ctx *ctx, const char *path, struct cfg_text *ft)
 {
 	size_t	 file = ctx->file;
 
+	if (ctx->opts->replace_path != NULL &&
+	    strcmp(path, ctx->opts->replace_path) == 0)
+		path = ctx->opts->replace_with;
 	ft->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (ft->fd == -1) {
 		cfg_error_at(ctx, file, 0, "cannot open: %s", strerror(errno));
