@@ -102,7 +102,7 @@ mkd(const char *name, mode_t mode)
 static struct lc_config *
 load_file(const char *path, int as_root)
 {
-	struct lc_config_opts	 opts = { as_root };
+	struct lc_config_opts	 opts = { .as_root = as_root };
 
 	lc_config_diag_clear(&diag);
 	return (lc_config_load(path, &opts, &diag));
