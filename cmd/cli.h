@@ -52,5 +52,6 @@ int	 cmd_reload(int, char **);
 int	 cmd_cancel(int, char **);
 int	 cmd_pause(int, char **);
 int	 cmd_resume(int, char **);
+int	 cmd_edit(int, char **);
 
 #endif

@@ -27,6 +27,9 @@ static const struct cli_command commands[] = {
 	{ "resume", "[-c FILE] JOB", "resume a paused job", cmd_resume },
 	{ "reload", "[-c FILE]",
 	  "make the daemon re-read its configuration", cmd_reload },
+	{ "edit", "[-c FILE] [JOB]",
+	  "edit the config (or JOB's drop-in), check it, install, reload",
+	  cmd_edit },
 	{ "import-crontab", "[--system] [--user NAME] [FILE|-]",
 	  "convert a crontab(5) file into lockcron jobs", cmd_import_crontab },
 };
