@@ -47,8 +47,31 @@ struct cfg_cache {
 	size_t			 cap;
 };
 
+/* config-pool.c: one kind of pooled object, by its bytes. */
+struct cfg_pool_ent {
+	const void	*key;		/* NULL: an empty slot */
+	size_t		 len;
+	uint64_t	 hash;
+	void		*val;
+};
+
+struct cfg_ptab {
+	struct cfg_pool_ent	*v;
+	size_t			 n;
+	size_t			 cap;		/* a power of 2, or 0 */
+};
+
+/* What jobs share, stored once per config. */
+struct cfg_pool {
+	struct cfg_ptab	 exprs;		/* schedule text -> lc_cronexpr */
+	struct cfg_ptab	 lists;		/* jobs' schedules arrays */
+	struct cfg_ptab	 strs;		/* shell, user, group, workdir, env */
+	struct cfg_ptab	 envs;		/* jobs' env arrays */
+};
+
 /* Owned data behind lc_config.priv. */
 struct cfg_priv {
+	struct cfg_pool		 pool;
 	struct cfg_cache	 zones;
 	size_t			*by_name;	/* job indices sorted by name */
 	size_t			 nby_name;
@@ -213,5 +236,12 @@ void	 cfg_secrets_check(struct cfg_ctx *, const struct lc_job *,
 void	 cfg_secrets_clear(struct lc_job_secrets *);
 void	 cfg_notify_clear(struct lc_notify *);
 void	 cfg_notify_clear_on(struct lc_notify *);
+
+/* config-pool.c */
+struct lc_cronexpr	*cfg_pool_cronexpr(struct cfg_pool *, const char *text,
+			     char **cause);
+/* Moves a parsed job's shareable fields into the pool. */
+void			 cfg_pool_job(struct cfg_pool *, struct lc_job *);
+void			 cfg_pool_free(struct cfg_pool *);
 
 #endif

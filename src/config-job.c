@@ -52,7 +52,7 @@ add_schedule(struct cfg_ctx *ctx, struct lc_job *job,
 		return;
 	}
 	text = config_setting_get_string(s);
-	if ((e = lc_cronexpr_parse(text, &cause)) == NULL) {
+	if ((e = cfg_pool_cronexpr(&ctx->priv->pool, text, &cause)) == NULL) {
 		cfg_error(ctx, s, "invalid schedule \"%s\": %s", text, cause);
 		free(cause);
 		return;
@@ -601,26 +601,17 @@ job_init(struct lc_job *job)
 	job->retries.backoff = 2.0;
 }
 
+/* Frees what the job owns; what it shares is the pool's (cfg_pool_job). */
 void
 cfg_job_clear(struct lc_job *job)
 {
 	size_t	 i;
 
 	free(job->name);
-	for (i = 0; i < job->nschedules; i++)
-		lc_cronexpr_free(job->schedules[i]);
-	free(job->schedules);
 	free(job->command);
 	for (i = 0; job->argv != NULL && job->argv[i] != NULL; i++)
 		free(job->argv[i]);
 	free(job->argv);
-	free(job->shell);
-	free(job->user);
-	free(job->group);
-	free(job->workdir);
-	for (i = 0; i < job->nenv; i++)
-		free(job->env[i]);
-	free(job->env);
 	free(job->stdin_text);
 	free(job->lock_path);
 	cfg_secrets_clear(&job->secrets);
@@ -695,6 +686,7 @@ job_finish(struct cfg_ctx *ctx, struct jb *jb)
 		    cause);
 	}
 	free(cause);
+	cfg_pool_job(&ctx->priv->pool, job);
 }
 
 /* Reads `name` first, so that every message about the job names it. */
@@ -813,6 +805,7 @@ cfg_defaults_check(struct cfg_ctx *ctx, const config_setting_t *defaults)
 	cfg_set_prefix(ctx, NULL);
 	ctx->anchor = NULL;
 	free(jb.lock);
+	cfg_pool_job(&ctx->priv->pool, &job);
 	cfg_job_clear(&job);
 }
 

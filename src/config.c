@@ -439,6 +439,7 @@ lc_config_free(struct lc_config *cfg)
 	free(cfg->log);
 	free(cfg->history_group);
 	if ((priv = cfg->priv) != NULL) {
+		cfg_pool_free(&priv->pool);
 		cfg_cache_free(&priv->zones);
 		free(priv->by_name);
 		free(priv);
