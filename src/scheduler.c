@@ -20,15 +20,32 @@
 /* Counting the missed fires of a long outage stops here. */
 #define MISSED_COUNT_CAP	10000000
 
+/*
+ * Jobs are stored in blocks of this many, allocated as one: a daemon of
+ * 100,000 jobs keeps 64 bytes each (a retry's state only for jobs that
+ * have had one), where a malloc per job and the retry state inline took
+ * 160, and the pointers to them 8 more.
+ */
+#define SJOB_BLOCK	1024
+
 struct sjob;
 
 struct timer {
 	int64_t		 due;	/* ms; INT64_MAX when not armed */
-	size_t		 idx;	/* position in the heap, or NOT_IN_HEAP */
 	struct sjob	*owner;
-	int		 is_retry;
+	uint32_t	 idx;	/* position in the heap, or NOT_IN_HEAP */
+	uint32_t	 is_retry;
 };
-#define NOT_IN_HEAP	((size_t)-1)
+#define NOT_IN_HEAP	UINT32_MAX
+
+/* A job's pending retry: allocated the first time it has one, kept after
+ * (a retry event points into it while it is handed out). */
+struct sretry {
+	struct timer	 timer;
+	int		 attempt;
+	char		 fire_id[40];
+	int64_t		 scheduled_at;
+};
 
 struct sjob {
 	const struct lc_job	*job;
@@ -36,21 +53,32 @@ struct sjob {
 	int64_t			 last;		/* last fire handled */
 	int64_t			 next;		/* next fire, or -1 */
 	struct timer		 fire;
-	struct timer		 retry;
-	int			 retry_attempt;
-	char			 retry_fire_id[40];
-	int64_t			 retry_scheduled_at;
+	struct sretry		*retry;		/* NULL: never had one */
 };
 
 struct lc_sched {
-	struct sjob	**jobs;
-	size_t		  njobs, capjobs;
+	struct sjob	**blocks;	/* of SJOB_BLOCK jobs each */
+	size_t		  njobs;
 	struct sjob	**table;	/* open addressing by name */
 	size_t		  tablesz;
 	struct timer	**heap;
 	size_t		  nheap, capheap;
 	struct timer	  prune;	/* owner NULL */
 };
+
+/* The i-th job added. */
+static struct sjob *
+job_at(const struct lc_sched *s, size_t i)
+{
+	return (&s->blocks[i / SJOB_BLOCK][i % SJOB_BLOCK]);
+}
+
+/* True when a job has a retry armed. */
+static int
+retry_armed(const struct sjob *sj)
+{
+	return (sj->retry != NULL && sj->retry->timer.due != INT64_MAX);
+}
 
 /* --- the heap of timers -------------------------------------------------- */
 
@@ -61,8 +89,8 @@ heap_swap(struct lc_sched *s, size_t a, size_t b)
 
 	s->heap[a] = s->heap[b];
 	s->heap[b] = t;
-	s->heap[a]->idx = a;
-	s->heap[b]->idx = b;
+	s->heap[a]->idx = (uint32_t)a;
+	s->heap[b]->idx = (uint32_t)b;
 }
 
 static void
@@ -99,12 +127,12 @@ heap_remove(struct lc_sched *s, struct timer *t)
 {
 	size_t	 i = t->idx;
 
-	if (i == NOT_IN_HEAP)
+	if (t->idx == NOT_IN_HEAP)
 		return;
 	s->nheap--;
 	if (i != s->nheap) {
 		s->heap[i] = s->heap[s->nheap];
-		s->heap[i]->idx = i;
+		s->heap[i]->idx = (uint32_t)i;
 		heap_down(s, i);
 		heap_up(s, i);
 	}
@@ -123,7 +151,7 @@ timer_set(struct lc_sched *s, struct timer *t, int64_t due)
 		s->capheap = s->capheap ? s->capheap * 2 : 64;
 		s->heap = xreallocarray(s->heap, s->capheap, sizeof *s->heap);
 	}
-	t->idx = s->nheap;
+	t->idx = (uint32_t)s->nheap;
 	s->heap[s->nheap++] = t;
 	heap_up(s, t->idx);
 }
@@ -166,7 +194,7 @@ table_grow(struct lc_sched *s)
 	free(s->table);
 	s->table = xcalloc(s->tablesz, sizeof *s->table);
 	for (i = 0; i < s->njobs; i++)
-		table_insert(s, s->jobs[i]);
+		table_insert(s, job_at(s, i));
 }
 
 static struct sjob *
@@ -257,10 +285,11 @@ lc_sched_copy_retry(struct lc_sched *dst, const struct lc_sched *src,
 {
 	const struct sjob	*from = find(src, job);
 
-	if (from == NULL || from->retry.due == INT64_MAX)
+	if (from == NULL || !retry_armed(from))
 		return;
-	lc_sched_set_retry(dst, job, from->retry_attempt, from->retry.due,
-	    from->retry_fire_id, from->retry_scheduled_at);
+	lc_sched_set_retry(dst, job, from->retry->attempt,
+	    from->retry->timer.due, from->retry->fire_id,
+	    from->retry->scheduled_at);
 }
 
 void
@@ -271,8 +300,10 @@ lc_sched_free(struct lc_sched *s)
 	if (s == NULL)
 		return;
 	for (i = 0; i < s->njobs; i++)
-		free(s->jobs[i]);
-	free(s->jobs);
+		free(job_at(s, i)->retry);
+	for (i = 0; i < (s->njobs + SJOB_BLOCK - 1) / SJOB_BLOCK; i++)
+		free(s->blocks[i]);
+	free(s->blocks);
 	free(s->table);
 	free(s->heap);
 	free(s);
@@ -285,19 +316,19 @@ lc_sched_add(struct lc_sched *s, const struct lc_job *job, int64_t last,
 	struct sjob	*sj;
 
 	if ((sj = find(s, job->name)) == NULL) {
-		sj = xcalloc(1, sizeof *sj);
-		sj->fire.idx = sj->retry.idx = NOT_IN_HEAP;
-		sj->fire.due = sj->retry.due = INT64_MAX;
-		sj->fire.owner = sj->retry.owner = sj;
-		sj->retry.is_retry = 1;
-		if (s->njobs == s->capjobs) {
-			s->capjobs = s->capjobs ? s->capjobs * 2 : 64;
-			s->jobs = xreallocarray(s->jobs, s->capjobs,
-			    sizeof *s->jobs);
+		if (s->njobs % SJOB_BLOCK == 0) {
+			s->blocks = xreallocarray(s->blocks,
+			    s->njobs / SJOB_BLOCK + 1, sizeof *s->blocks);
+			s->blocks[s->njobs / SJOB_BLOCK] = xcalloc(SJOB_BLOCK,
+			    sizeof **s->blocks);
 		}
-		s->jobs[s->njobs++] = sj;
+		sj = job_at(s, s->njobs++);
+		sj->fire.idx = NOT_IN_HEAP;
+		sj->fire.due = INT64_MAX;
+		sj->fire.owner = sj;
 		sj->job = job;
-		if (s->njobs * 2 > s->tablesz)
+		/* Grown at three quarters full: linear probing stays short. */
+		if (s->njobs * 4 > s->tablesz * 3)
 			table_grow(s);
 		else
 			table_insert(s, sj);
@@ -332,13 +363,21 @@ lc_sched_set_retry(struct lc_sched *s, const char *job, int attempt,
     int64_t due_ms, const char *fire_id, int64_t scheduled_at)
 {
 	struct sjob	*sj = find(s, job);
+	struct sretry	*r;
 
 	if (sj == NULL)
 		return;
-	sj->retry_attempt = attempt;
-	snprintf(sj->retry_fire_id, sizeof sj->retry_fire_id, "%s", fire_id);
-	sj->retry_scheduled_at = scheduled_at;
-	timer_set(s, &sj->retry, due_ms);
+	if ((r = sj->retry) == NULL) {
+		r = sj->retry = xcalloc(1, sizeof *r);
+		r->timer.idx = NOT_IN_HEAP;
+		r->timer.due = INT64_MAX;
+		r->timer.owner = sj;
+		r->timer.is_retry = 1;
+	}
+	r->attempt = attempt;
+	snprintf(r->fire_id, sizeof r->fire_id, "%s", fire_id);
+	r->scheduled_at = scheduled_at;
+	timer_set(s, &r->timer, due_ms);
 }
 
 int
@@ -346,9 +385,9 @@ lc_sched_cancel_retry(struct lc_sched *s, const char *job)
 {
 	struct sjob	*sj = find(s, job);
 
-	if (sj == NULL || sj->retry.due == INT64_MAX)
+	if (sj == NULL || !retry_armed(sj))
 		return (0);
-	timer_set(s, &sj->retry, INT64_MAX);
+	timer_set(s, &sj->retry->timer, INT64_MAX);
 	return (1);
 }
 
@@ -357,7 +396,7 @@ lc_sched_has_retry(const struct lc_sched *s, const char *job)
 {
 	const struct sjob	*sj = find(s, job);
 
-	return (sj != NULL && sj->retry.due != INT64_MAX);
+	return (sj != NULL && retry_armed(sj));
 }
 
 int64_t
@@ -459,10 +498,10 @@ retry_due(struct lc_sched *s, struct sjob *sj, lc_sched_cb *cb, void *arg)
 	memset(&ev, 0, sizeof ev);
 	ev.kind = LC_SCHED_RETRY;
 	ev.job = sj->job;
-	ev.scheduled_at = sj->retry_scheduled_at;
-	ev.attempt = sj->retry_attempt;
-	ev.fire_id = sj->retry_fire_id;
-	timer_set(s, &sj->retry, INT64_MAX);
+	ev.scheduled_at = sj->retry->scheduled_at;
+	ev.attempt = sj->retry->attempt;
+	ev.fire_id = sj->retry->fire_id;
+	timer_set(s, &sj->retry->timer, INT64_MAX);
 	cb(&ev, arg);
 	return (1);
 }
