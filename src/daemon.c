@@ -9,6 +9,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -154,6 +157,19 @@ preload_http(const struct lc_config *cfg)
 	}
 }
 
+/*
+ * Gives back the memory a config load used for a while (libconfig's parse
+ * tree, and after a reload the old config): glibc keeps freed heap pages
+ * otherwise, and a daemon of 100,000 jobs would keep its peak size.
+ */
+static void
+trim_memory(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
 /* Builds a scheduler for cfg, carrying over what old knew. */
 static struct lc_sched *
 build_sched(struct lc_daemon *d, struct lc_config *cfg,
@@ -244,6 +260,7 @@ daemon_reload(struct lc_daemon *d, json_t *errors)
 	lc_config_free(d->cfg);
 	d->sched = s;
 	d->cfg = cfg;
+	trim_memory();
 	if (d->opts->log_target == NULL && lc_log_reopen(&cause) != 0) {
 		log_error("%s", cause);
 		free(cause);
@@ -382,6 +399,7 @@ setup(struct lc_daemon *d, char **cause)
 	d->sched = build_sched(d, d->cfg, NULL, h);
 	runs_reboot(d, h);
 	lc_history_close(h);
+	trim_memory();
 
 	xasprintf(&d->sock_path, "%s/%s", d->cfg->runtime_dir, LC_CTL_SOCKET);
 	if (lc_mkdir_p(d->cfg->runtime_dir, 0755, cause) != 0)
