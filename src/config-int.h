@@ -64,7 +64,7 @@ struct cfg_ptab {
 /* What jobs share, stored once per config. */
 struct cfg_pool {
 	struct cfg_ptab	 exprs;		/* schedule text -> lc_cronexpr */
-	struct cfg_ptab	 lists;		/* jobs' schedules arrays */
+	struct cfg_ptab	 lists;		/* jobs' schedules and argv arrays */
 	struct cfg_ptab	 strs;		/* shell, user, group, workdir, env */
 	struct cfg_ptab	 envs;		/* jobs' env arrays */
 };

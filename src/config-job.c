@@ -605,13 +605,7 @@ job_init(struct lc_job *job)
 void
 cfg_job_clear(struct lc_job *job)
 {
-	size_t	 i;
-
 	free(job->name);
-	free(job->command);
-	for (i = 0; job->argv != NULL && job->argv[i] != NULL; i++)
-		free(job->argv[i]);
-	free(job->argv);
 	free(job->stdin_text);
 	free(job->lock_path);
 	cfg_secrets_clear(&job->secrets);

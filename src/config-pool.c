@@ -1,7 +1,7 @@
 /*
  * What jobs share, stored once per config: parsed schedules by their text,
- * lists of schedules, environments, and the strings jobs repeat (shell,
- * user, group, workdir, environment entries). A config of 100,000 jobs
+ * lists of schedules, commands, environments, and the strings jobs repeat
+ * (shell, user, group, workdir, command words, environment entries). A config of 100,000 jobs
  * holds a few hundred distinct ones; before, each job had its own copies
  * (a parsed schedule alone is about 130 bytes with its text), which made
  * up a quarter of the daemon's memory. Parsing each distinct schedule
@@ -141,6 +141,12 @@ cfg_pool_job(struct cfg_pool *p, struct lc_job *job)
 
 	pool_array(&p->lists, &job->schedules,
 	    job->nschedules * sizeof *job->schedules);
+	pool_str(p, &job->command);
+	for (i = 0; job->argv != NULL && job->argv[i] != NULL; i++)
+		pool_str(p, &job->argv[i]);
+	/* With its NULL, as env below. */
+	if (job->argv != NULL)
+		pool_array(&p->lists, &job->argv, (i + 1) * sizeof *job->argv);
 	pool_str(p, &job->shell);
 	pool_str(p, &job->user);
 	pool_str(p, &job->group);

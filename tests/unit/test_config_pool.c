@@ -129,6 +129,7 @@ test_shared_once(void **state)
 	assert_null(c->env[2]);
 	assert_string_equal(a->command, "x");
 	assert_string_equal(b->command, "y");
+	assert_ptr_equal(c->command, d->command);
 	assert_non_null(strstr(a->lock_path, "/locks/a.lock"));
 	assert_non_null(strstr(b->lock_path, "/locks/b.lock"));
 	lc_config_free(cfg);
@@ -150,6 +151,31 @@ test_bad_schedule_each_job(void **state)
 		    NULL)
 			n++;
 	assert_int_equal(n, 2);
+}
+
+/* Commands run directly: equal ones are one array of pooled words. */
+static void
+test_argv(void **state)
+{
+	struct lc_config	*cfg;
+	const struct lc_job	*a, *b, *c;
+
+	cfg = load("",
+	    "{ name = \"a\"; schedule = \"@daily\"; command = [\"/bin/echo\", \"hi\"]; },\n"
+	    "{ name = \"b\"; schedule = \"@daily\"; command = [\"/bin/echo\", \"hi\"]; },\n"
+	    "{ name = \"c\"; schedule = \"@daily\"; command = [\"/bin/echo\"]; }");
+	assert_non_null(cfg);
+	a = job(cfg, "a");
+	b = job(cfg, "b");
+	c = job(cfg, "c");
+	assert_ptr_equal(a->argv, b->argv);
+	assert_true(a->argv != c->argv);
+	assert_ptr_equal(a->argv[0], c->argv[0]);
+	assert_string_equal(a->argv[1], "hi");
+	assert_null(a->argv[2]);
+	assert_null(c->argv[1]);
+	assert_null(a->command);
+	lc_config_free(cfg);
 }
 
 /* Two configs loaded from the same text (a reload) share nothing. */
@@ -180,6 +206,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bad_schedule_each_job,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_argv, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_configs, setup,
 		    teardown),
 	};
