@@ -47,26 +47,18 @@ struct cfg_cache {
 	size_t			 cap;
 };
 
-/* config-pool.c: one kind of pooled object, by its bytes. */
-struct cfg_pool_ent {
-	const void	*key;		/* NULL: an empty slot */
-	size_t		 len;
-	uint64_t	 hash;
-	void		*val;
-};
-
+/* config-pool.c: a table of pooled values (the key is in the value). */
 struct cfg_ptab {
-	struct cfg_pool_ent	*v;
-	size_t			 n;
-	size_t			 cap;		/* a power of 2, or 0 */
+	void		**v;		/* NULL: an empty slot */
+	size_t		  n;
+	size_t		  cap;		/* a power of 2, or 0 */
 };
 
 /* What jobs share, stored once per config. */
 struct cfg_pool {
-	struct cfg_ptab	 exprs;		/* schedule text -> lc_cronexpr */
-	struct cfg_ptab	 lists;		/* jobs' schedules and argv arrays */
-	struct cfg_ptab	 strs;		/* shell, user, group, workdir, env */
-	struct cfg_ptab	 envs;		/* jobs' env arrays */
+	struct cfg_ptab	 exprs;		/* parsed schedules, by text */
+	struct cfg_ptab	 lists;		/* schedules, argv and env arrays */
+	struct cfg_ptab	 strs;		/* shell, user, group, workdir, words */
 };
 
 /* Owned data behind lc_config.priv. */

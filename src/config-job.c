@@ -57,9 +57,11 @@ add_schedule(struct cfg_ctx *ctx, struct lc_job *job,
 		free(cause);
 		return;
 	}
-	job->schedules = xreallocarray(job->schedules, job->nschedules + 1,
+	/* NULL-terminated too, for the pool (config-pool.c). */
+	job->schedules = xreallocarray(job->schedules, job->nschedules + 2,
 	    sizeof *job->schedules);
 	job->schedules[job->nschedules++] = e;
+	job->schedules[job->nschedules] = NULL;
 }
 
 static void
@@ -606,6 +608,7 @@ void
 cfg_job_clear(struct lc_job *job)
 {
 	free(job->name);
+	free(job->command);
 	free(job->stdin_text);
 	free(job->lock_path);
 	cfg_secrets_clear(&job->secrets);

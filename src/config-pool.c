@@ -1,16 +1,19 @@
 /*
  * What jobs share, stored once per config: parsed schedules by their text,
- * lists of schedules, commands, environments, and the strings jobs repeat
- * (shell, user, group, workdir, command words, environment entries). A config of 100,000 jobs
- * holds a few hundred distinct ones; before, each job had its own copies
- * (a parsed schedule alone is about 130 bytes with its text), which made
- * up a quarter of the daemon's memory. Parsing each distinct schedule
- * once also shortens loading. Everything here is immutable once made and
- * owned by the config's priv; jobs only point into it.
+ * lists of schedules, commands run directly, environments, and the strings
+ * jobs repeat (shell, user, group, workdir, command words, environment
+ * entries). A config of 100,000 jobs often holds a few hundred distinct
+ * ones; before, each job had its own copies (a parsed schedule alone is
+ * about 130 bytes with its text). Parsing each distinct schedule once also
+ * shortens loading. Everything here is immutable once made and owned by
+ * the config's priv; jobs only point into it.
  *
- * One open-addressing table per kind, keyed by bytes: a string with its
- * NUL, or an array of pooled pointers (equal contents are then equal
- * pointers, since their elements were pooled first).
+ * Values that are each a job's own (a unique environment entry, a command
+ * word with the job's shard number) cost a slot here for nothing, so the
+ * tables are lean: open addressing of bare pointers, the key read from
+ * the value itself, up to three quarters full. Lists are NULL-terminated
+ * arrays of pooled pointers: equal contents are then equal pointers.
+ * Shell command strings, nearly always a job's own, are not pooled.
  */
 #include "config.h"
 
@@ -20,8 +23,15 @@
 #include "config-int.h"
 #include "lockcron/cronexpr.h"
 
+/* What a table holds: how to find a value's key. */
+enum kind {
+	K_STR,		/* the string itself */
+	K_EXPR,		/* a cronexpr: its text */
+	K_LIST		/* a NULL-terminated array of pointers */
+};
+
 static uint64_t
-hash_bytes(const void *p, size_t len)
+fnv(const void *p, size_t len)
 {
 	const unsigned char	*b = p;
 	uint64_t		 h = 14695981039346656037ULL;	/* FNV-1a */
@@ -33,105 +43,111 @@ hash_bytes(const void *p, size_t len)
 	return (h);
 }
 
-/* The slot holding key, or the empty one where it belongs. */
-static struct cfg_pool_ent *
-slot(struct cfg_ptab *t, const void *key, size_t len, uint64_t h)
+/* A key's bytes: the string with its NUL, or the list with its NULL. */
+static size_t
+key_len(enum kind k, const void *key)
 {
-	struct cfg_pool_ent	*e;
-	size_t			 i, mask = t->cap - 1;
+	const void *const	*l = key;
+	size_t			 n = 0;
 
-	for (i = h & mask;; i = (i + 1) & mask) {
-		e = &t->v[i];
-		if (e->key == NULL || (e->hash == h && e->len == len &&
-		    memcmp(e->key, key, len) == 0))
-			return (e);
+	if (k != K_LIST)
+		return (strlen(key) + 1);
+	while (l[n] != NULL)
+		n++;
+	return ((n + 1) * sizeof *l);
+}
+
+/* The key of a stored value. */
+static const void *
+key_of(enum kind k, void *val)
+{
+	return (k == K_EXPR ? lc_cronexpr_text(val) : val);
+}
+
+/* The slot holding key (len bytes), or the empty one where it goes. */
+static void **
+slot(struct cfg_ptab *t, enum kind k, const void *key, size_t len)
+{
+	const void	*vk;
+	size_t		 i, mask = t->cap - 1;
+
+	for (i = fnv(key, len) & mask; t->v[i] != NULL; i = (i + 1) & mask) {
+		vk = key_of(k, t->v[i]);
+		if (key_len(k, vk) == len && memcmp(vk, key, len) == 0)
+			break;
 	}
+	return (&t->v[i]);
 }
 
 /* The value stored under key, or NULL. */
 static void *
-lookup(struct cfg_ptab *t, const void *key, size_t len)
+lookup(struct cfg_ptab *t, enum kind k, const void *key)
 {
 	if (t->cap == 0)
 		return (NULL);
-	return (slot(t, key, len, hash_bytes(key, len))->val);
+	return (*slot(t, k, key, key_len(k, key)));
 }
 
-/* Stores val under key (both owned by the pool from now on). */
+/* Stores val (owned by the pool from now on); its key is not there. */
 static void
-insert(struct cfg_ptab *t, const void *key, size_t len, void *val)
+insert(struct cfg_ptab *t, enum kind k, void *val)
 {
-	struct cfg_pool_ent	*old = t->v, *e;
-	size_t			 i, oldcap = t->cap;
+	void		**old = t->v;
+	const void	 *key;
+	size_t		  i, oldcap = t->cap;
 
-	if (2 * (t->n + 1) > t->cap) {
+	if (4 * (t->n + 1) > 3 * t->cap) {
 		t->cap = t->cap == 0 ? 64 : 2 * t->cap;
 		t->v = xcalloc(t->cap, sizeof *t->v);
-		for (i = 0; i < oldcap; i++)
-			if (old[i].key != NULL)
-				*slot(t, old[i].key, old[i].len,
-				    old[i].hash) = old[i];
+		for (i = 0; i < oldcap; i++) {
+			if (old[i] == NULL)
+				continue;
+			key = key_of(k, old[i]);
+			*slot(t, k, key, key_len(k, key)) = old[i];
+		}
 		free(old);
 	}
-	e = slot(t, key, len, hash_bytes(key, len));
-	e->key = key;
-	e->len = len;
-	e->hash = hash_bytes(key, len);
-	e->val = val;
+	key = key_of(k, val);
+	*slot(t, k, key, key_len(k, key)) = val;
 	t->n++;
 }
 
 struct lc_cronexpr *
 cfg_pool_cronexpr(struct cfg_pool *p, const char *text, char **cause)
 {
-	struct lc_cronexpr	*e;
-	char			*key;
-	size_t			 len = strlen(text) + 1;
+	struct lc_cronexpr	*e, *have;
 
-	if ((e = lookup(&p->exprs, text, len)) != NULL)
+	if ((e = lookup(&p->exprs, K_EXPR, text)) != NULL)
 		return (e);
 	/* A schedule that does not parse is not kept: each job using it
 	 * reports it. */
 	if ((e = lc_cronexpr_parse(text, cause)) == NULL)
 		return (NULL);
-	key = xstrdup(text);
-	insert(&p->exprs, key, len, e);
+	/* Stored under its own text: the same, but for blanks around a
+	 * lone @reboot, which is then parsed again and found here. */
+	if ((have = lookup(&p->exprs, K_EXPR, lc_cronexpr_text(e))) != NULL) {
+		lc_cronexpr_free(e);
+		return (have);
+	}
+	insert(&p->exprs, K_EXPR, e);
 	return (e);
 }
 
-/* Replaces *s by the pooled copy of its text. */
+/* Replaces *v (a string, or a list of pooled pointers) by the pooled
+ * copy of its contents, freeing it when there was one. */
 static void
-pool_str(struct cfg_pool *p, char **s)
+pool(struct cfg_ptab *t, enum kind k, void *v)
 {
-	char	*v;
-	size_t	 len;
+	void	**p = v, *have;
 
-	if (*s == NULL)
+	if (*p == NULL)
 		return;
-	len = strlen(*s) + 1;
-	if ((v = lookup(&p->strs, *s, len)) == NULL) {
-		insert(&p->strs, *s, len, *s);
+	if ((have = lookup(t, k, *p)) == NULL) {
+		insert(t, k, *p);
 		return;
 	}
-	free(*s);
-	*s = v;
-}
-
-/* Replaces *array (n pooled pointers, then more if extra) by the pooled
- * array with the same contents. */
-static void
-pool_array(struct cfg_ptab *t, void *array, size_t len)
-{
-	void	**a = array, *v;
-
-	if (*a == NULL)
-		return;
-	if ((v = lookup(t, *a, len)) == NULL) {
-		insert(t, *a, len, *a);
-		return;
-	}
-	free(*a);
-	*a = v;
+	free(*p);
+	*p = have;
 }
 
 void
@@ -139,24 +155,17 @@ cfg_pool_job(struct cfg_pool *p, struct lc_job *job)
 {
 	size_t	 i;
 
-	pool_array(&p->lists, &job->schedules,
-	    job->nschedules * sizeof *job->schedules);
-	pool_str(p, &job->command);
+	pool(&p->lists, K_LIST, &job->schedules);
 	for (i = 0; job->argv != NULL && job->argv[i] != NULL; i++)
-		pool_str(p, &job->argv[i]);
-	/* With its NULL, as env below. */
-	if (job->argv != NULL)
-		pool_array(&p->lists, &job->argv, (i + 1) * sizeof *job->argv);
-	pool_str(p, &job->shell);
-	pool_str(p, &job->user);
-	pool_str(p, &job->group);
-	pool_str(p, &job->workdir);
+		pool(&p->strs, K_STR, &job->argv[i]);
+	pool(&p->lists, K_LIST, &job->argv);
+	pool(&p->strs, K_STR, &job->shell);
+	pool(&p->strs, K_STR, &job->user);
+	pool(&p->strs, K_STR, &job->group);
+	pool(&p->strs, K_STR, &job->workdir);
 	for (i = 0; i < job->nenv; i++)
-		pool_str(p, &job->env[i]);
-	/* With its NULL: the array is NULL-terminated for its users. */
-	if (job->env != NULL)
-		pool_array(&p->envs, &job->env,
-		    (job->nenv + 1) * sizeof *job->env);
+		pool(&p->strs, K_STR, &job->env[i]);
+	pool(&p->lists, K_LIST, &job->env);
 }
 
 void
@@ -164,21 +173,14 @@ cfg_pool_free(struct cfg_pool *p)
 {
 	size_t	 i;
 
-	for (i = 0; i < p->exprs.cap; i++) {
-		if (p->exprs.v[i].key == NULL)
-			continue;
-		free((void *)p->exprs.v[i].key);
-		lc_cronexpr_free(p->exprs.v[i].val);
-	}
+	for (i = 0; i < p->exprs.cap; i++)
+		lc_cronexpr_free(p->exprs.v[i]);
 	for (i = 0; i < p->strs.cap; i++)
-		free(p->strs.v[i].val);
+		free(p->strs.v[i]);
 	for (i = 0; i < p->lists.cap; i++)
-		free(p->lists.v[i].val);
-	for (i = 0; i < p->envs.cap; i++)
-		free(p->envs.v[i].val);
+		free(p->lists.v[i]);
 	free(p->exprs.v);
 	free(p->strs.v);
 	free(p->lists.v);
-	free(p->envs.v);
 	memset(p, 0, sizeof *p);
 }

@@ -1,7 +1,8 @@
 /*
  * Unit tests for what jobs share in a loaded config (src/config-pool.c):
- * equal schedules, schedule lists, shells, users, groups, workdirs and
- * environments are stored once and every job sees its own values; a bad
+ * equal schedules, schedule lists, shells, users, groups, workdirs,
+ * commands run directly and environments are stored once and every job
+ * sees its own values; a bad
  * schedule used by several jobs is reported for each; defaults, drop-ins
  * and a reload-style second load keep working, and freeing is clean
  * (under ASan, no leak and no double free).
@@ -129,7 +130,7 @@ test_shared_once(void **state)
 	assert_null(c->env[2]);
 	assert_string_equal(a->command, "x");
 	assert_string_equal(b->command, "y");
-	assert_ptr_equal(c->command, d->command);
+	assert_string_equal(c->command, d->command);
 	assert_non_null(strstr(a->lock_path, "/locks/a.lock"));
 	assert_non_null(strstr(b->lock_path, "/locks/b.lock"));
 	lc_config_free(cfg);
@@ -178,6 +179,24 @@ test_argv(void **state)
 	lc_config_free(cfg);
 }
 
+/* A lone @reboot with blanks is kept under its own text: one object. */
+static void
+test_reboot_blanks(void **state)
+{
+	struct lc_config	*cfg;
+	const struct lc_job	*a, *b;
+
+	cfg = load("",
+	    "{ name = \"a\"; schedule = \"@reboot\"; command = \"x\"; },\n"
+	    "{ name = \"b\"; schedule = \"  @reboot \"; command = \"x\"; }");
+	assert_non_null(cfg);
+	a = job(cfg, "a");
+	b = job(cfg, "b");
+	assert_ptr_equal(a->schedules[0], b->schedules[0]);
+	assert_true(lc_cronexpr_is_reboot(b->schedules[0]));
+	lc_config_free(cfg);
+}
+
 /* Two configs loaded from the same text (a reload) share nothing. */
 static void
 test_two_configs(void **state)
@@ -207,6 +226,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_schedule_each_job,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_argv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reboot_blanks, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_two_configs, setup,
 		    teardown),
 	};
