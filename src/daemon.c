@@ -246,6 +246,53 @@ build_sched_apart(struct lc_daemon *d, struct lc_config *cfg,
 	return (l.sched);
 }
 
+/* The stored state of job in states (ordered by job, as listed). */
+static const struct lc_job_state *
+state_find(const struct lc_job_state *states, size_t n, const char *job)
+{
+	size_t	 lo = 0, hi = n, mid;
+	int	 c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(states[mid].job, job)) == 0)
+			return (&states[mid]);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (NULL);
+}
+
+/*
+ * A job's stored state at start-up, from every state read in one query
+ * (100,000 queries of one row each took half a second); one query for
+ * this job if that list could not be read.
+ */
+static void
+state_of(struct lc_history *h, const struct lc_job_state *states,
+    size_t n, int listed, const char *job, struct lc_job_state *st)
+{
+	const struct lc_job_state	*found;
+
+	lc_history_state_init(st);
+	if (!listed) {
+		if (h != NULL)
+			lc_history_state_get(h, job, st, NULL);
+		return;
+	}
+	if ((found = state_find(states, n, job)) == NULL)
+		return;
+	*st = *found;
+	/* Its strings stay the list's: copies, for state_clear. */
+	st->job = found->job != NULL ? xstrdup(found->job) : NULL;
+	st->retry_fire_id = found->retry_fire_id != NULL ?
+	    xstrdup(found->retry_fire_id) : NULL;
+	st->reboot_boot_id = found->reboot_boot_id != NULL ?
+	    xstrdup(found->reboot_boot_id) : NULL;
+}
+
 /* Builds a scheduler for cfg, carrying over what old knew. */
 static struct lc_sched *
 build_sched(struct lc_daemon *d, struct lc_config *cfg,
@@ -253,9 +300,13 @@ build_sched(struct lc_daemon *d, struct lc_config *cfg,
 {
 	struct lc_sched		*s = lc_sched_new();
 	const struct lc_job	*old;
-	struct lc_job_state	 st;
+	struct lc_job_state	 st, *states = NULL;
 	int64_t			 now = lc_now_ms(), last;
-	size_t			 i;
+	size_t			 i, nstates = 0;
+	int			 listed = 0;
+
+	if (oldcfg == NULL && h != NULL)
+		listed = lc_history_state_list(h, &states, &nstates, NULL) == 0;
 
 	for (i = 0; i < cfg->njobs; i++) {
 		const struct lc_job *job = &cfg->jobs[i];
@@ -274,9 +325,8 @@ build_sched(struct lc_daemon *d, struct lc_config *cfg,
 			continue;
 		}
 		/* Start-up: the stored state says what was handled. */
-		lc_history_state_init(&st);
-		if (h != NULL && lc_history_state_get(h, job->name, &st,
-		    NULL) == 0 && st.last_fire_at != LC_HISTORY_NONE)
+		state_of(h, states, nstates, listed, job->name, &st);
+		if (st.last_fire_at != LC_HISTORY_NONE)
 			last = st.last_fire_at / 1000;
 		lc_sched_add(s, job, last, now);
 		if (st.paused && !runs_is_paused(d, job->name)) {
@@ -290,6 +340,7 @@ build_sched(struct lc_daemon *d, struct lc_config *cfg,
 			    st.retry_scheduled_at / 1000);
 		lc_history_state_clear(&st);
 	}
+	lc_history_states_free(states, nstates);
 	lc_sched_set_prune(s, oldcfg != NULL ?
 	    now + PRUNE_EVERY_MS : now + 60000);
 	return (s);
