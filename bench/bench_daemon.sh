@@ -149,6 +149,15 @@ def wait_runs_done(db, timeout):
     return False
 
 
+def cpu_of(pid):
+    """CPU seconds of pid and of its reaped children (supervisors and,
+    through them, the jobs)."""
+    with open("/proc/%d/stat" % pid) as fh:
+        f = fh.read().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(f[11]) + int(f[12])) / tick, (int(f[13]) + int(f[14])) / tick
+
+
 def status_of(pid):
     f = {}
     for name in ("status", "smaps_rollup"):
@@ -216,6 +225,8 @@ def part2():
     while time.time() < instant + 2:
         time.sleep(0.2)
     ok = wait_runs_done(db, 50)
+    time.sleep(1)
+    dcpu, kids = cpu_of(p.pid)
     quit = stop(p)
     rows = [r for r in date_rows(db) if r[0] == instant * 1000]
     st = {}
@@ -232,6 +243,8 @@ def part2():
           (ms(max(fork)), ms(pct(fork, 50))))
     print("   all recorded (finished_at):    %s" % ms(max(fin)))
     print("   SIGTERM to exit, once all rows were finished: %s" % ms(quit))
+    print("   CPU: daemon %.2f s, supervisors and jobs %.2f s (%.2f ms a run)"
+          % (dcpu, kids, kids * 1000.0 / max(1, len(rows))))
 
 
 def memory(n, label, jobs=idle_jobs):
