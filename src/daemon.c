@@ -160,6 +160,31 @@ log_diag(const struct lc_config_diag *diag, json_t *errors)
 	}
 }
 
+/* Switches the log to a new target; on failure the old one stays. */
+static void
+open_log(const char *target)
+{
+	char	*cause = NULL;
+
+	if (lc_log_open("lockcrond", target, &cause) != 0) {
+		log_error("%s; logging goes on as before", cause);
+		free(cause);
+	}
+}
+
+/* SIGHUP: a log file is opened again (logrotate moved it), whatever
+ * named it (--log or the config) and whatever the reload then finds. */
+static void
+reopen_log(void)
+{
+	char	*cause = NULL;
+
+	if (lc_log_reopen(&cause) != 0) {
+		log_error("%s", cause);
+		free(cause);
+	}
+}
+
 /* Re-reads the config; on any error keeps the old one. 0 or -1. */
 int
 daemon_reload(struct lc_daemon *d, json_t *errors)
@@ -167,7 +192,6 @@ daemon_reload(struct lc_daemon *d, json_t *errors)
 	struct lc_config_diag	 diag;
 	struct lc_config	*cfg;
 	struct lc_sched		*s;
-	char			*cause = NULL;
 
 	notify("RELOADING=1");
 	memset(&diag, 0, sizeof diag);
@@ -181,14 +205,13 @@ daemon_reload(struct lc_daemon *d, json_t *errors)
 		return (-1);
 	}
 	s = build_sched(d, cfg, d->cfg, NULL);
+	/* A new `log` target applies at once (unless --log overrides it). */
+	if (d->opts->log_target == NULL && strcmp(cfg->log, d->cfg->log) != 0)
+		open_log(cfg->log);
 	lc_sched_free(d->sched);
 	lc_config_free(d->cfg);
 	d->sched = s;
 	d->cfg = cfg;
-	if (d->opts->log_target == NULL && lc_log_reopen(&cause) != 0) {
-		log_error("%s", cause);
-		free(cause);
-	}
 	lc_log_set_level(cfg->log_level);
 	log_notice("reloaded %s: %zu jobs", d->opts->config_path, cfg->njobs);
 	notify("READY=1");
@@ -340,6 +363,7 @@ handle_signals(struct lc_daemon *d)
 			runs_reap(d);
 			break;
 		case SIGHUP:
+			reopen_log();
 			log_notice("SIGHUP: reloading %s",
 			    d->opts->config_path);
 			daemon_reload(d, NULL);
