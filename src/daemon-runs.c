@@ -404,6 +404,7 @@ supervise_child(struct lc_daemon *d, const struct lc_job *job, const char *id)
 	o.cfg = d->cfg;
 	o.job = job;
 	o.run_id = id;
+	o.log_start = 1;
 	if (lc_supervise(&o, &res, &cause) != 0) {
 		log_error("job=%s run=%s: %s", job->name, id, cause);
 		_exit(1);
@@ -462,7 +463,10 @@ runs_start_queued(struct lc_daemon *d)
 			supervise_child(d, job, r->id);
 		r->pid = pid;
 		active++;
-		log_info("job=%s run=%s status=started pid=%ld", r->job, r->id,
+		/* The start line comes from the supervisor once the job has
+		 * started: a skipped run has none, so a job whose lock stays
+		 * busy cannot flood the log with start lines. */
+		log_debug("job=%s run=%s: supervisor pid %ld", r->job, r->id,
 		    (long)pid);
 	}
 }

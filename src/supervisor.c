@@ -174,6 +174,9 @@ started_cb(pid_t pid, int64_t start_ms, void *arg)
 
 	snprintf(detail, sizeof detail, "pid %ld", (long)pid);
 	event(r, LC_EVENT_STARTED, detail);
+	if (r->opts->log_start)
+		log_info("job=%s run=%s status=started pid=%ld", r->job->name,
+		    r->id, (long)pid);
 }
 
 static void
