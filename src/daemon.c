@@ -104,7 +104,7 @@ build_sched(struct lc_daemon *d, struct lc_config *cfg,
 	struct lc_sched		*s = lc_sched_new();
 	const struct lc_job	*old;
 	struct lc_job_state	 st;
-	int64_t			 now = lc_now_ms(), last;
+	int64_t			 now = lc_now_ms(), last, prev;
 	size_t			 i;
 
 	for (i = 0; i < cfg->njobs; i++) {
@@ -112,15 +112,24 @@ build_sched(struct lc_daemon *d, struct lc_config *cfg,
 
 		last = LC_SCHED_NEVER;
 		if (oldcfg != NULL) {
-			/* A reload: unchanged jobs go on where they were. */
+			/*
+			 * A reload: unchanged jobs go on where they were. New
+			 * timing starts from now (the current second still
+			 * due, as lc_sched_add does) but never fires again an
+			 * instant the job has handled already. A pending retry
+			 * belongs to a past fire and stays, as job_state has it.
+			 */
 			old = lc_config_find_job(oldcfg, job->name);
-			if (old != NULL && lc_sched_same_timing(old, job)) {
-				last = lc_sched_last(d->sched, job->name);
-				lc_sched_add(s, job, last, now);
-				lc_sched_copy_retry(s, d->sched, job->name);
-				continue;
+			prev = lc_sched_last(d->sched, job->name);
+			if (old != NULL && lc_sched_same_timing(old, job))
+				last = prev;
+			else {
+				last = now / 1000 - 1 - lc_sched_jitter(job);
+				if (prev != LC_SCHED_NEVER && prev > last)
+					last = prev;
 			}
-			lc_sched_add(s, job, LC_SCHED_NEVER, now);
+			lc_sched_add(s, job, last, now);
+			lc_sched_copy_retry(s, d->sched, job->name);
 			continue;
 		}
 		/* Start-up: the stored state says what was handled. */
