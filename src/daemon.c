@@ -329,9 +329,11 @@ setup(struct lc_daemon *d, char **cause)
 	}
 	if (lock_state_dir(d, cause) != 0 || setup_signals(d, cause) != 0)
 		return (-1);
-	if (d->opts->pidfile != NULL &&
-	    write_pidfile(d->opts->pidfile, cause) != 0)
-		return (-1);
+	if (d->opts->pidfile != NULL) {
+		if (write_pidfile(d->opts->pidfile, cause) != 0)
+			return (-1);
+		d->pidfile_ours = 1;
+	}
 	d->db_path = lc_history_default_path(d->cfg->state_dir);
 	if ((h = lc_history_open(d->db_path, 0, d->cfg->history_group,
 	    cause)) == NULL)
@@ -455,7 +457,9 @@ teardown(struct lc_daemon *d)
 
 	if (d->sock_path != NULL && d->lfd != -1)
 		unlink(d->sock_path);
-	if (d->opts->pidfile != NULL)
+	/* A daemon that could not start (another one holds the state
+	 * directory) must not remove the running one's pidfile. */
+	if (d->pidfile_ours)
 		unlink(d->opts->pidfile);
 	for (i = 0; i < d->nconns; i++)
 		lc_ctl_conn_free(d->conns[i]);

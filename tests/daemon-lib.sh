@@ -27,6 +27,7 @@ D_TAG="LCTEST_TAG=$TMP"
 D_PID=
 D_RC=
 D_DEFAULTS=	# more settings for the config's `defaults` group
+D_WRAP=		# a command lockcrond is started through (e.g. setsid)
 : >"$D_ERR"
 
 now_ms() { date +%s%3N; }
@@ -104,7 +105,8 @@ d_started_count() {
 # waits until it says it started (its control socket is then listening).
 daemon_start() {
 	_d_before=$(d_started_count)
-	env "$D_TAG" "$LOCKCROND" -c "$D_CONF" --log "$D_LOG" "$@" \
+	# shellcheck disable=SC2086
+	env "$D_TAG" $D_WRAP "$LOCKCROND" -c "$D_CONF" --log "$D_LOG" "$@" \
 	    2>>"$D_ERR" &
 	D_PID=$!
 	wait_for "[ \$(d_started_count) -gt $_d_before ] || ! d_alive $D_PID" 30
