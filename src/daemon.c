@@ -154,6 +154,37 @@ build_sched(struct lc_daemon *d, struct lc_config *cfg,
 	return (s);
 }
 
+/*
+ * A disabled job forgets the last fire it handled, so that enabling it
+ * again, by a reload or across a restart, starts from that moment: the
+ * time it spent disabled is not missed.
+ */
+static void
+forget_disabled(const struct lc_config *cfg, struct lc_history *h)
+{
+	struct lc_job_state	 st;
+	char			*cause = NULL;
+	size_t			 i;
+
+	for (i = 0; i < cfg->njobs; i++) {
+		if (cfg->jobs[i].enabled)
+			continue;
+		lc_history_state_init(&st);
+		if (lc_history_state_get(h, cfg->jobs[i].name, &st,
+		    &cause) == 0 && st.last_fire_at != LC_HISTORY_NONE) {
+			st.last_fire_at = LC_HISTORY_NONE;
+			lc_history_state_put(h, &st, &cause);
+		}
+		if (cause != NULL) {
+			log_error("job=%s: job_state: %s", cfg->jobs[i].name,
+			    cause);
+			free(cause);
+			cause = NULL;
+		}
+		lc_history_state_clear(&st);
+	}
+}
+
 static void
 log_diag(const struct lc_config_diag *diag, json_t *errors)
 {
@@ -201,6 +232,7 @@ daemon_reload(struct lc_daemon *d, json_t *errors)
 	struct lc_config_diag	 diag;
 	struct lc_config	*cfg;
 	struct lc_sched		*s;
+	struct lc_history	*h;
 
 	notify("RELOADING=1");
 	memset(&diag, 0, sizeof diag);
@@ -222,6 +254,10 @@ daemon_reload(struct lc_daemon *d, json_t *errors)
 	d->sched = s;
 	d->cfg = cfg;
 	lc_log_set_level(cfg->log_level);
+	if ((h = daemon_history(d)) != NULL) {
+		forget_disabled(cfg, h);
+		lc_history_close(h);
+	}
 	log_notice("reloaded %s: %zu jobs", d->opts->config_path, cfg->njobs);
 	notify("READY=1");
 	return (0);
@@ -347,6 +383,7 @@ setup(struct lc_daemon *d, char **cause)
 		log_warn("%zu runs of an earlier daemon were lost", nlost);
 	runs_adopt(d, h);
 	d->sched = build_sched(d, d->cfg, NULL, h);
+	forget_disabled(d->cfg, h);
 	runs_reboot(d, h);
 	lc_history_close(h);
 

@@ -6,25 +6,38 @@
 # run once per boot id.
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/daemon-lib.sh"
-plan 22
+plan 25
 
 iso() {	# MS: as lockcron writes instants
 	sql "select strftime('%Y-%m-%dT%H:%M:%S.000Z', $1 / 1000, 'unixepoch')"
 }
 s=$(( ($(date +%s) + 35) % 60 ))	# 25 s ago, and not again for 35 s
-daemon_config <<EOF
+conf() {	# REENABLE'S ENABLED
+	daemon_config <<EOF
   { name = "sec"; schedule = "* * * * * *"; command = "true"; },
   { name = "catch"; schedule = "$s * * * * *"; catch_up = "once"; command = "true"; },
   { name = "nocatch"; schedule = "$s * * * * *"; command = "true"; },
-  { name = "boot"; schedule = "@reboot"; command = "true"; }
+  { name = "boot"; schedule = "@reboot"; command = "true"; },
+  { name = "reenable"; schedule = "* * * * * *"; command = "true"; enabled = $1; }
 EOF
+}
+conf true
 echo 0f8e4f4c-3d6b-4c2e-9a53-6c1b8f0e7a11 >"$TMP/boot_id"
 
 # A brand-new install: nothing missed, nothing caught up.
 daemon_start_or_bail --boot-id-file "$TMP/boot_id"
-wait_for "[ \$(sqlv \"select count(*) from runs where job = 'sec' and status = 'succeeded'\") -ge 2 ]" 15
+wait_for "[ \$(sqlv \"select count(*) from runs where job in ('sec', 'reenable') and status = 'succeeded'\") -ge 4 ]" 15
 wait_for "[ \"\$(sqlv \"select status from runs where job = 'boot'\")\" = succeeded ]" 10
+# reenable is disabled for a while, and enabled again while the daemon is
+# down: it starts from the new start, its disabled time missed nothing.
+conf false
+"$LOCKCRON" reload -c "$D_CONF" >/dev/null
+t_off=$(now_ms)
+sleep 2.5
 daemon_stop
+is "$(sql "select last_fire_at is null from job_state where job = 'reenable'")" "1" \
+    "a disabled job's state forgets its last fire"
+conf true
 is "$(sql "select count(*) from runs where status = 'missed'")" "0" "a brand-new install records nothing missed"
 is "$(sql "select count(*) from runs where job in ('catch', 'nocatch')")" "0" "and catches nothing up"
 is "$(sql "select trigger || ' ' || status from runs where job = 'boot'")" "reboot succeeded" \
@@ -92,5 +105,9 @@ daemon_start_or_bail --boot-id-file "$TMP/boot_id"
 wait_for "[ \$(sqlv \"select count(*) from runs where job = 'sec' and status = 'succeeded' and rowid > $mark\") -ge 4 ]" 10
 daemon_stop
 is "$(sql "select count(*) from runs where job = 'boot'")" "2" "@reboot: restarted again in that boot, no run"
+is "$(sql "select count(*) from runs where job = 'reenable' and scheduled_at > $t_off and status = 'missed'")" "0" \
+    "a job enabled again after a restart starts from then: nothing missed"
+is "$(sql "select count(*) from runs where job = 'reenable' and scheduled_at > $t_off and status = 'succeeded'")" \
+    "$(sql "select count(*) from runs where job = 'reenable' and scheduled_at > $t_off")" "and it runs"
 is "$(sql "select count(*) from runs where status in ('queued', 'running', 'lost')")" "0" "nothing left running or lost"
 ok_clean_stderr
