@@ -390,11 +390,16 @@ supervise_child(struct lc_daemon *d, const struct lc_job *job, const char *id)
 {
 	struct lc_supervise_opts	 o;
 	struct lc_supervise_result	 res;
-	sigset_t			 none;
+	sigset_t			 cancel;
 	char				*cause = NULL;
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* SIGTERM and SIGINT (a cancel) stay blocked until lc_supervise()
+	 * handles them: one that comes this early must not kill us and
+	 * leave the run lost instead of cancelled. */
+	sigemptyset(&cancel);
+	sigaddset(&cancel, SIGTERM);
+	sigaddset(&cancel, SIGINT);
+	sigprocmask(SIG_SETMASK, &cancel, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	daemon_close_fds_in_child(d);
 	/* Our own session: a Ctrl-C meant for a foreground daemon, or its

@@ -3,14 +3,15 @@
 # started again, and a supervisor killed with SIGKILL.
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/daemon-lib.sh"
-plan 19
+plan 20
 
 mark='echo \"$LOCKCRON_RUN_ID $(date +%s%3N)\"'
 daemon_config <<EOF
   { name = "long"; schedule = "* * * * * *";
     command = "$mark start >>$TMP/marks; sleep 4; $mark end >>$TMP/marks"; },
   { name = "victim"; schedule = "0 0 0 1 1 *";
-    command = "echo \$\$ >$TMP/victim.pid; exec sleep 30"; }
+    command = "echo \$\$ >$TMP/victim.pid; exec sleep 30"; },
+  { name = "quick"; schedule = "0 0 0 1 1 *"; command = "sleep 30"; }
 EOF
 daemon_start_or_bail
 wait_for "[ -n \"\$(sqlv \"select r.id from runs r join events e on e.run = r.id
@@ -72,6 +73,20 @@ ok $? "its lock is free once the job is gone"
 run "$LOCKCRON" run -c "$D_CONF" --no-wait victim
 wait_for "[ \"\$(sqlv \"select status from runs where id = '$out'\")\" = running ]" 10
 ok $? "and the daemon starts the job again"
+
+# A cancel that comes at once, while the supervisor is only starting,
+# still cancels the run (it used to kill the supervisor: lost).
+# (One at a time, each supervisor gone before the next starts: the next
+# one would find the lock busy.)
+for i in 1 2 3 4 5 6 7 8; do
+	qid=$("$LOCKCRON" run -c "$D_CONF" --no-wait quick)
+	"$LOCKCRON" cancel -c "$D_CONF" "$qid" || echo "# cancel $qid failed"
+	wait_for "[ \$(sqlv \"select count(*) from runs where job = 'quick' and status not in ('queued', 'running')\") = $i ]" 10
+	qsp=$(sql "select supervisor_pid from runs where id = '$qid'")
+	[ -z "$qsp" ] || wait_for "! d_alive $qsp" 10
+done
+is "$(sql "select status, count(*) from runs where job = 'quick' group by status")" "cancelled|8" \
+    "cancelled at once after run --no-wait: cancelled, never lost"
 
 daemon_stop
 is "$D_RC" "0" "the restarted daemon stops cleanly"
