@@ -228,20 +228,23 @@ record_run(struct lc_daemon *d, struct lc_history *h,
 	const struct lc_job	*job = ev->job;
 	enum lc_run_trigger	 trig = trigger_of(ev);
 	struct drun		*r;
+	const char		*reason = NULL;
 	char			*cause = NULL, detail[96];
 	int			 cancelled;
 
-	if (runs_is_paused(d, job->name)) {
+	if (runs_is_paused(d, job->name))
+		reason = "paused";
+	else if (job->overlap == LC_OVERLAP_WAIT &&
+	    has_waiting_run(d, h, job->name))
+		reason = "already waiting";
+	if (reason != NULL) {
 		record_final(h, job, LC_RUN_SKIPPED, trig,
-		    ev->scheduled_at * 1000, "paused", ev->fire_id,
+		    ev->scheduled_at * 1000, reason, ev->fire_id,
 		    ev->attempt);
-		return;
-	}
-	if (job->overlap == LC_OVERLAP_WAIT &&
-	    has_waiting_run(d, h, job->name)) {
-		record_final(h, job, LC_RUN_SKIPPED, trig,
-		    ev->scheduled_at * 1000, "already waiting", ev->fire_id,
-		    ev->attempt);
+		/* A skipped retry is done with: job_state must not keep it
+		 * for a restart to bring back. */
+		if (ev->kind == LC_SCHED_RETRY)
+			state_clear_retry(h, job->name);
 		return;
 	}
 	cancelled = ev->kind != LC_SCHED_RETRY &&

@@ -4,7 +4,7 @@
 # retry; a pending retry survives a restart of the daemon.
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/daemon-lib.sh"
-plan 20
+plan 24
 
 # flaky and survivor fire once, 3 s from now; cancelme every 2 s, failing
 # each time, with a retry due later than its next fire.
@@ -16,7 +16,9 @@ daemon_config <<EOF
     command = "test \$LOCKCRON_ATTEMPT -ge 2";
     retries = { count = 2; delay = 4; }; },
   { name = "cancelme"; schedule = "*/2 * * * * *"; command = "exit 1";
-    retries = { count = 3; delay = 5; }; }
+    retries = { count = 3; delay = 5; }; },
+  { name = "pauseme"; schedule = "$s * * * * *"; command = "exit 3";
+    retries = { count = 1; delay = 4; }; }
 EOF
 daemon_start_or_bail
 
@@ -30,12 +32,17 @@ is "$(sql "select s.retry_fire_id = r.fire_id, s.retry_scheduled_at = r.schedule
     from job_state s join runs r on r.job = s.job where s.job = 'survivor'")" "1|1|1" \
     "job_state holds its fire, instant and due time"
 daemon_start_or_bail
+# pauseme's retry, due 4 s after its first attempt, comes while it is paused.
+run "$LOCKCRON" pause -c "$D_CONF" pauseme
+is "$rc:$(sql "select count(*) from runs where job = 'pauseme'")" "0:1" "pauseme: paused after its first attempt"
 wait_for "[ \"\$(sqlv \"select count(*) from runs where job = 'survivor' and attempt = 2 and status = 'succeeded'\")\" = 1 ]" 15
 ok $? "survivor: attempt 2 ran after the restart and succeeded"
 wait_for "[ \"\$(sqlv \"select count(*) from runs where job = 'flaky' and status = 'failed'\")\" = 3 ]" 15
 ok $? "flaky: three attempts"
 wait_for "[ \"\$(sqlv \"select count(*) from runs where job = 'cancelme' and status = 'failed'\")\" -ge 4 ]" 15
 ok $? "cancelme: four fires"
+wait_for "[ \"\$(sqlv \"select count(*) from runs where job = 'pauseme' and attempt = 2\")\" = 1 ]" 15
+ok $? "pauseme: its retry came due"
 daemon_stop
 wait_for "[ \$(sqlv \"select count(*) from runs where status in ('queued', 'running')\") -eq 0 ]" 10
 
@@ -79,4 +86,11 @@ is "$(sql "select count(*) from runs r join events e on e.run = r.id
 is "$(sql "select count(*) from runs r join events e on e.run = r.id
     where r.job = 'cancelme' and e.kind = 'retry_scheduled'")" "$n" \
     "cancelme: every failed attempt scheduled one"
+# pauseme: the retry was skipped (paused), and so it is done with: a
+# restart must not bring it back.
+is "$(sql "select group_concat(attempt || ':' || trigger || ':' || status || ':' || ifnull(error, ''), ' ') from
+    (select * from runs where job = 'pauseme' order by attempt)")" \
+    "1:schedule:failed:exited with status 3 2:retry:skipped:paused" "pauseme: the retry was skipped, paused"
+is "$(sql "select count(*) from job_state where job = 'pauseme' and retry_attempt is null")" "1" \
+    "pauseme: and no retry is left pending for a restart to bring back"
 ok_clean_stderr
