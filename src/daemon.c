@@ -149,8 +149,15 @@ build_sched(struct lc_daemon *d, struct lc_config *cfg,
 			    st.retry_scheduled_at / 1000);
 		lc_history_state_clear(&st);
 	}
-	lc_sched_set_prune(s, oldcfg != NULL ?
-	    now + PRUNE_EVERY_MS : now + 60000);
+	/* Pruning: a minute after start, then daily. A reload keeps the
+	 * day's turn (re-arming it would put off pruning for ever on a
+	 * host that reloads more often than daily). */
+	if (oldcfg == NULL)
+		lc_sched_set_prune(s, now + 60000);
+	else if (lc_sched_prune_due(d->sched) != INT64_MAX)
+		lc_sched_set_prune(s, lc_sched_prune_due(d->sched));
+	else
+		lc_sched_set_prune(s, now + PRUNE_EVERY_MS);
 	return (s);
 }
 

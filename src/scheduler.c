@@ -251,6 +251,12 @@ lc_sched_set_prune(struct lc_sched *s, int64_t due_ms)
 	timer_set(s, &s->prune, due_ms);
 }
 
+int64_t
+lc_sched_prune_due(const struct lc_sched *s)
+{
+	return (s->prune.due);
+}
+
 void
 lc_sched_copy_retry(struct lc_sched *dst, const struct lc_sched *src,
     const char *job)

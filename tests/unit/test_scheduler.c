@@ -390,6 +390,27 @@ test_many_jobs_heap(void **state)
 	lc_sched_free(s);
 }
 
+/* The housekeeping timer: due once, then disarmed until set again. */
+static void
+test_prune_timer(void **state)
+{
+	struct lc_sched	*s = lc_sched_new();
+	struct log	 l;
+
+	(void)state;
+	memset(&l, 0, sizeof l);
+	assert_int_equal(lc_sched_prune_due(s), INT64_MAX);
+	lc_sched_set_prune(s, (T0 + 60) * 1000);
+	assert_int_equal(lc_sched_prune_due(s), (T0 + 60) * 1000);
+	assert_int_equal(lc_sched_wakeup(s), (T0 + 60) * 1000);
+	assert_int_equal(lc_sched_run_due(s, (T0 + 59) * 1000, record, &l), 0);
+	assert_int_equal(lc_sched_run_due(s, (T0 + 61) * 1000, record, &l), 1);
+	assert_int_equal(l.ev[0].kind, LC_SCHED_PRUNE);
+	assert_int_equal(lc_sched_prune_due(s), INT64_MAX);
+	assert_int_equal(lc_sched_wakeup(s), INT64_MAX);
+	lc_sched_free(s);
+}
+
 int
 main(void)
 {
@@ -407,6 +428,7 @@ main(void)
 		cmocka_unit_test(test_reload_same_second),
 		cmocka_unit_test(test_disabled_and_reboot),
 		cmocka_unit_test(test_many_jobs_heap),
+		cmocka_unit_test(test_prune_timer),
 	};
 
 	return (cmocka_run_group_tests_name("scheduler", tests, setup,
