@@ -5,7 +5,7 @@
 # and the old config keeps running.
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/daemon-lib.sh"
-plan 23
+plan 25
 
 runs() {	# JOB [SQL CONDITION]: how many runs
 	sqlv "select count(*) from runs where job = '$1' and ${2:-1}"
@@ -38,6 +38,8 @@ is "$(runs change "scheduled_at < $t_reload / 1000 * 1000")" "0" \
 
 # A bad config: refused, with every error as FILE:LINE; the old one stays.
 cp "$D_CONF" "$TMP/good.conf"
+run "$LOCKCROND" --check -c "$D_CONF"
+is "$rc:$out:$err" "0:3 jobs OK in 1 file:" "lockcrond --check of a good config: exit 0"
 daemon_config <<EOF
   { name = "keep"; schedule = "* * * * * *"; command = "true"; },
   { name = "change"; schedule = "* * * * * *"; command = "true"; },
@@ -48,6 +50,9 @@ daemon_config <<EOF
 EOF
 l1=$(grep -n '"bad1"' "$D_CONF" | cut -d: -f1)
 l2=$(grep -n '"bad2"' "$D_CONF" | cut -d: -f1)
+run "$LOCKCROND" --check -c "$D_CONF"
+is "$rc:$(echo "$err" | grep -c "^$D_CONF:$l1: ")$(echo "$err" | grep -c "^$D_CONF:$l2: ")" "2:11" \
+    "lockcrond --check: exit 2, the errors as FILE:LINE"
 t_bad=$(now_ms)
 run "$LOCKCRON" reload -c "$D_CONF"
 is "$rc" "2" "lockcron reload of a bad config: exit 2"

@@ -4,7 +4,7 @@
 # daemon per state directory; a CLI with no daemon to talk to says so.
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/daemon-lib.sh"
-plan 29
+plan 31
 
 mark='echo \"$LOCKCRON_RUN_ID $(date +%s%3N)\"'
 daemon_config <<EOF
@@ -39,6 +39,10 @@ stop_while_running() {
 	    "$1: nothing fired after the daemon was gone"
 }
 
+run "$LOCKCROND" --bogus
+is "$rc" "2" "lockcrond with a bad option: exit 2"
+run "$LOCKCROND" -c "$D_CONF" extra
+is "$rc" "2" "lockcrond with an argument: exit 2"
 daemon_start --pidfile "$TMP/lockcrond.pid" || { echo "Bail out!"; exit 1; }
 first=$D_PID
 is "$(cat "$TMP/lockcrond.pid")" "$first" "--pidfile holds the pid"
