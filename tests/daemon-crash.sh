@@ -16,7 +16,8 @@ EOF
 daemon_start_or_bail
 wait_for "[ -n \"\$(sqlv \"select r.id from runs r join events e on e.run = r.id
     where r.job = 'long' and r.status = 'running' and e.kind = 'started'\")\" ]" 15
-first=$(sql "select id from runs where job = 'long' and status = 'running'")
+first=$(sql "select r.id from runs r join events e on e.run = r.id
+    where r.job = 'long' and r.status = 'running' and e.kind = 'started'")
 spid=$(sql "select supervisor_pid from runs where id = '$first'")
 daemon_kill9
 t_kill=$(now_ms)

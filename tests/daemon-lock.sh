@@ -87,7 +87,7 @@ is "$(grep -c 'job=skipper run=.* status=skipped exit=- duration=[0-9]*ms$' "$D_
 # waiter: the one waiting run got the lock when flock(1) let go; the fires
 # meanwhile were skipped as already waiting.
 is "$(sql "select count(*) from runs where job = 'waiter' and status = 'skipped' and
-    error = 'already waiting' and scheduled_at between $w_held and $w_rel")" \
+    error = 'already waiting' and scheduled_at between $w_held / 1000 * 1000 - 1000 and $w_rel + 1000")" \
     "$(sql "select count(*) from runs where job = 'waiter' and status = 'skipped'")" \
     "waiter: skipped runs say 'already waiting' and fall in the holding time"
 nwait=$(sql "select count(*) from runs where job = 'waiter' and status = 'skipped'")

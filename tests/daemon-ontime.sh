@@ -26,12 +26,19 @@ moved=$(wc -l <"$D_LOG.1")
 wait_for "[ \$(nlines ' job=a run=.* status=succeeded ' '$D_LOG') -ge 2 ]" 10
 is "$(wc -l <"$D_LOG.1")" "$moved" "nothing more is written to the moved file"
 
+# The jobs go (a reload), so that every run ends while the daemon lives
+# and logs it (a run that ends after a SIGTERM has no end line); then
+# the daemon stops.
+daemon_config <<EOF
+  { name = "idle"; schedule = "0 0 0 1 1 *"; command = "true"; }
+EOF
+"$LOCKCRON" reload -c "$D_CONF" >/dev/null
+t1=$(now_ms)
+wait_for "[ \$(sqlv \"select count(*) from runs where status in ('queued', 'running')\") -eq 0 ]" 10
+wait_for "[ \$(cat '$D_LOG.1' '$D_LOG' | grep -c ' notice job=[a-z]* run=') -ge \$(sqlv 'select count(*) from runs') ]" 10
 daemon_stop
 ok $? "SIGTERM stops it"
 is "$D_RC" "0" "exit status 0"
-t1=$(now_ms)
-# Supervisors finish after the daemon: wait for their rows.
-wait_for "[ \$(sqlv \"select count(*) from runs where status in ('queued', 'running')\") -eq 0 ]" 10
 
 # Per job: consecutive instants, none twice, each run at or after its
 # instant, and inside the daemon's lifetime.
