@@ -70,7 +70,7 @@ is "$rc:$out:$err" "0::" "lockcron resume tick"
 t_resume=$(now_ms)
 wait_for "[ \$(runs tick \"scheduled_at > $t_resume and status = 'succeeded'\") -ge 2 ]" 10
 ok $? "tick runs again"
-is "$(runs tick "scheduled_at > $t_resume and status != 'succeeded'")" "0" "no fire skipped any more"
+is "$(runs tick "scheduled_at > $t_resume and error = 'paused'")" "0" "no fire skipped as paused any more"
 is "$(sql "select paused from job_state where job = 'tick'")" "0" "job_state says so"
 ok "$(grep -q 'notice job=tick paused' "$D_LOG" && grep -q 'notice job=tick resumed' "$D_LOG"; echo $?)" \
     "the log has both"

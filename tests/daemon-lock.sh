@@ -23,6 +23,9 @@ wait_for "[ \$(sqlv \"select count(*) from runs where job in ('skipper', 'waiter
 
 # flock(1) holds both locks for 4 s: skipper's runs are skipped, waiter's
 # first run waits and the next ones are skipped as "already waiting".
+# (The held and released marks are written just after the lock is taken
+# and just before it is let go: instants are compared with a second's
+# slack around them.)
 holder() {	# LOCK NAME
 	env "$D_TAG" flock -w 20 "$1" sh -c \
 	    "date +%s%3N >$TMP/$2.held; sleep 4; date +%s%3N >$TMP/$2.released" &
@@ -30,11 +33,17 @@ holder() {	# LOCK NAME
 holder "$TMP/s.lock" s
 holder "$TMP/w.lock" w
 wait_for "[ -s $TMP/s.held ] && [ -s $TMP/w.held ]" 10
-# Meanwhile, at most one run of waiter is queued or running at any time.
+# Meanwhile, at most one run of waiter waits for the lock at any time
+# (queued or running, without lock_acquired: a run that has the lock while
+# the next one is queued is not waiting).
 most=0
 while [ ! -s "$TMP/w.released" ] && [ "$(now_ms)" -lt $(( $(cat "$TMP/w.held") + 10000 )) ]; do
-	n=$(sqlv "select count(*) from runs where job = 'waiter' and status in ('queued', 'running')")
+	n=$(sqlv "select count(*) from runs r where job = 'waiter' and status in ('queued', 'running')
+	    and not exists (select 1 from events where run = r.id and kind = 'lock_acquired')")
 	[ "$n" -gt "$most" ] && most=$n
+	[ "$n" -gt 1 ] && sql "select r.id, r.status, r.scheduled_at, r.started_at,
+	    (select group_concat(kind || '@' || at, ',') from events where run = r.id)
+	    from runs r where job = 'waiter' and status in ('queued', 'running')" | sed 's/^/# waiting: /'
 	sleep 0.2
 done
 is "$most" "1" "overlap = wait: one run of the per-second job waits, never more"
@@ -72,12 +81,14 @@ is "$(overlaps "$TMP/s.marks" "$s_held" "$s_rel")" "0" "skip: no run of skipper 
 is "$(overlaps "$TMP/w.marks" "$w_held" "$w_rel")" "0" "wait: no run of waiter while flock(1) held the lock"
 
 # skipper: skipped runs name the busy lock; one log line for all of them.
-nskip=$(sql "select count(*) from runs where job = 'skipper' and status = 'skipped'")
-ok "$([ "$nskip" -ge 3 ]; echo $?)" "skipper: skipped while the lock was busy ($nskip runs)"
+# (Skipped runs outside the holding time are possible: a daemon held up
+# for over a second runs two fires at once and the second finds the lock
+# busy, taken by the first.)
+nskip=$(sql "select count(*) from runs where job = 'skipper' and status = 'skipped' and
+    scheduled_at between $s_held / 1000 * 1000 - 1000 and $s_rel + 1000")
+ok "$([ "$nskip" -ge 3 ]; echo $?)" "skipper: skipped while flock(1) held the lock ($nskip runs)"
 is "$(sql "select count(*) from runs where job = 'skipper' and status = 'skipped' and
-    (error not like '%lock $TMP/s.lock is busy%' or
-    scheduled_at < $s_held / 1000 * 1000 - 1000 or scheduled_at > $s_rel)")" "0" \
-    "skipped runs say the lock is busy and fall in the holding time"
+    error not like '%lock $TMP/s.lock is busy%'")" "0" "skipped runs say the lock is busy"
 sql "select id from runs where job = 'skipper' and status = 'skipped'" >"$TMP/skipped.ids"
 is "$(grep -c -F -f "$TMP/skipped.ids" "$D_LOG")" "1" \
     "the log has one line for all the skipped runs (rate-limited)"
@@ -87,11 +98,10 @@ is "$(grep -c 'job=skipper run=.* status=skipped exit=- duration=[0-9]*ms$' "$D_
 # waiter: the one waiting run got the lock when flock(1) let go; the fires
 # meanwhile were skipped as already waiting.
 is "$(sql "select count(*) from runs where job = 'waiter' and status = 'skipped' and
-    error = 'already waiting' and scheduled_at between $w_held / 1000 * 1000 - 1000 and $w_rel + 1000")" \
-    "$(sql "select count(*) from runs where job = 'waiter' and status = 'skipped'")" \
-    "waiter: skipped runs say 'already waiting' and fall in the holding time"
-nwait=$(sql "select count(*) from runs where job = 'waiter' and status = 'skipped'")
-ok "$([ "$nwait" -ge 2 ]; echo $?)" "waiter: further fires were skipped ($nwait)"
+    error != 'already waiting'")" "0" "waiter: skipped runs say 'already waiting'"
+nwait=$(sql "select count(*) from runs where job = 'waiter' and status = 'skipped' and
+    scheduled_at between $w_held / 1000 * 1000 - 1000 and $w_rel + 1000")
+ok "$([ "$nwait" -ge 2 ]; echo $?)" "waiter: further fires meanwhile were skipped ($nwait)"
 waited=$(sql "select r.id from runs r join events e on e.run = r.id
     where r.job = 'waiter' and e.kind = 'lock_acquired' and e.at >= $w_rel
     and r.started_at < $w_rel")

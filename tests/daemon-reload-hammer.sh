@@ -38,7 +38,9 @@ check() {	# JOB: distinct, contiguous
 }
 is "$(check tick)" "1|1|1" "tick: one run per second, none skipped, none twice"
 is "$(check toggle)" "1|1|1" "toggle: one run per second, none skipped, none twice"
+# (Or found its lock busy: a daemon held up for over a second, under a
+# sanitizer on a loaded machine, runs two fires of a job at once.)
 is "$(sql "select group_concat(job || ' ' || status || ' ' || ifnull(error, ''), '; ')
-    from runs where status != 'succeeded'")" "" "every run succeeded"
+    from runs where not (status = 'succeeded' or (status = 'skipped' and error like 'lock % is busy%'))")" "" "every run succeeded (or found its lock busy)"
 is "$(grep -c 'reloaded ' "$D_LOG")" "$((n + 1))" "every reload was logged"
 ok_clean_stderr

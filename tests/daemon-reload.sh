@@ -108,5 +108,6 @@ wait_for "[ \$(sqlv \"select count(*) from runs where status in ('queued', 'runn
 is "$(sql "select count(*) = count(distinct scheduled_at),
     count(*) = (max(scheduled_at) - min(scheduled_at)) / 1000 + 1
     from runs where job = 'keep'")" "1|1" "the unchanged job: no fire skipped or repeated across 4 reloads"
-is "$(sql "select count(*) from runs where status != 'succeeded'")" "0" "every run succeeded"
+is "$(sql "select count(*) from runs where not (status = 'succeeded' or (status = 'skipped' and error like 'lock % is busy%'))")" "0" \
+    "every run succeeded (or, run late at once with the next, found its lock busy)"
 ok_clean_stderr

@@ -4,7 +4,7 @@
 # retry; a pending retry survives a restart of the daemon.
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/daemon-lib.sh"
-plan 25
+plan 26
 
 # flaky and survivor fire once, 3 s from now; cancelme every 2 s, failing
 # each time, with a retry due later than its next fire.
@@ -89,12 +89,20 @@ is "$(grep -c 'lockcrond .* started' "$D_LOG")" "2" "the daemon did restart in b
 # cancelme: each fire cancels the previous one's retry; no retry ever runs.
 is "$(sql "select count(*) from runs where job = 'cancelme' and attempt > 1")" "0" \
     "cancelme: no retry ran"
-n=$(sql "select count(*) from runs where job = 'cancelme'")
+# Each fire queued after the previous one's retry was scheduled cancels it.
+is "$(sql "select count(*) from runs r join runs p on p.job = r.job and p.scheduled_at =
+    (select max(scheduled_at) from runs where job = r.job and scheduled_at < r.scheduled_at)
+    where r.job = 'cancelme'
+    and (select at from events where run = p.id and kind = 'retry_scheduled') <
+        (select at from events where run = r.id and kind = 'queued')
+    and not exists (select 1 from events where run = r.id and kind = 'retry_cancelled')")" "0" \
+    "cancelme: every fire after a failed one cancelled its pending retry"
+n=$(sql "select count(*) from events e join runs r on e.run = r.id
+    where r.job = 'cancelme' and e.kind = 'retry_cancelled'")
+ok "$([ "$n" -ge 2 ]; echo $?)" "cancelme: retry_cancelled events ($n)"
 is "$(sql "select count(*) from runs r join events e on e.run = r.id
-    where r.job = 'cancelme' and e.kind = 'retry_cancelled'")" "$((n - 1))" \
-    "cancelme: every fire but the first cancelled a pending retry"
-is "$(sql "select count(*) from runs r join events e on e.run = r.id
-    where r.job = 'cancelme' and e.kind = 'retry_scheduled'")" "$n" \
+    where r.job = 'cancelme' and e.kind = 'retry_scheduled'")" \
+    "$(sql "select count(*) from runs where job = 'cancelme' and status = 'failed'")" \
     "cancelme: every failed attempt scheduled one"
 # pauseme: the retry was skipped (paused), and so it is done with: a
 # restart must not bring it back.
