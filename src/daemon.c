@@ -96,58 +96,72 @@ arm_timer(struct lc_daemon *d)
 		log_error("timerfd_settime: %s", strerror(errno));
 }
 
+/*
+ * A reload: the last instant a job of the new config has handled.
+ * Unchanged jobs go on where they were. New timing starts from now (the
+ * current second still due, as lc_sched_add does) but never fires again
+ * an instant the job has handled already.
+ */
+static int64_t
+reload_last(struct lc_daemon *d, const struct lc_config *oldcfg,
+    const struct lc_job *job, int64_t now)
+{
+	const struct lc_job	*old = lc_config_find_job(oldcfg, job->name);
+	int64_t			 prev = lc_sched_last(d->sched, job->name);
+	int64_t			 last;
+
+	if (old != NULL && lc_sched_same_timing(old, job))
+		return (prev);
+	last = now / 1000 - 1 - lc_sched_jitter(job);
+	return (prev != LC_SCHED_NEVER && prev > last ? prev : last);
+}
+
+/* Start-up: a job goes on from its stored state (last fire, pause,
+ * pending retry). */
+static void
+startup_job(struct lc_daemon *d, struct lc_sched *s, const struct lc_job *job,
+    struct lc_history *h, int64_t now)
+{
+	struct lc_job_state	 st;
+	int64_t			 last = LC_SCHED_NEVER;
+
+	lc_history_state_init(&st);
+	if (h != NULL && lc_history_state_get(h, job->name, &st, NULL) == 0 &&
+	    st.last_fire_at != LC_HISTORY_NONE)
+		last = st.last_fire_at / 1000;
+	lc_sched_add(s, job, last, now);
+	if (st.paused && !runs_is_paused(d, job->name)) {
+		d->paused = xreallocarray(d->paused, d->npaused + 1,
+		    sizeof *d->paused);
+		d->paused[d->npaused++] = xstrdup(job->name);
+	}
+	if (st.retry_attempt > 0)
+		lc_sched_set_retry(s, job->name, st.retry_attempt,
+		    st.retry_due_at, st.retry_fire_id,
+		    st.retry_scheduled_at / 1000);
+	lc_history_state_clear(&st);
+}
+
 /* Builds a scheduler for cfg, carrying over what old knew. */
 static struct lc_sched *
 build_sched(struct lc_daemon *d, struct lc_config *cfg,
     const struct lc_config *oldcfg, struct lc_history *h)
 {
 	struct lc_sched		*s = lc_sched_new();
-	const struct lc_job	*old;
-	struct lc_job_state	 st;
-	int64_t			 now = lc_now_ms(), last, prev;
+	const struct lc_job	*job;
+	int64_t			 now = lc_now_ms();
 	size_t			 i;
 
 	for (i = 0; i < cfg->njobs; i++) {
-		const struct lc_job *job = &cfg->jobs[i];
-
-		last = LC_SCHED_NEVER;
-		if (oldcfg != NULL) {
-			/*
-			 * A reload: unchanged jobs go on where they were. New
-			 * timing starts from now (the current second still
-			 * due, as lc_sched_add does) but never fires again an
-			 * instant the job has handled already. A pending retry
-			 * belongs to a past fire and stays, as job_state has it.
-			 */
-			old = lc_config_find_job(oldcfg, job->name);
-			prev = lc_sched_last(d->sched, job->name);
-			if (old != NULL && lc_sched_same_timing(old, job))
-				last = prev;
-			else {
-				last = now / 1000 - 1 - lc_sched_jitter(job);
-				if (prev != LC_SCHED_NEVER && prev > last)
-					last = prev;
-			}
-			lc_sched_add(s, job, last, now);
-			lc_sched_copy_retry(s, d->sched, job->name);
+		job = &cfg->jobs[i];
+		if (oldcfg == NULL) {
+			startup_job(d, s, job, h, now);
 			continue;
 		}
-		/* Start-up: the stored state says what was handled. */
-		lc_history_state_init(&st);
-		if (h != NULL && lc_history_state_get(h, job->name, &st,
-		    NULL) == 0 && st.last_fire_at != LC_HISTORY_NONE)
-			last = st.last_fire_at / 1000;
-		lc_sched_add(s, job, last, now);
-		if (st.paused && !runs_is_paused(d, job->name)) {
-			d->paused = xreallocarray(d->paused, d->npaused + 1,
-			    sizeof *d->paused);
-			d->paused[d->npaused++] = xstrdup(job->name);
-		}
-		if (st.retry_attempt > 0)
-			lc_sched_set_retry(s, job->name, st.retry_attempt,
-			    st.retry_due_at, st.retry_fire_id,
-			    st.retry_scheduled_at / 1000);
-		lc_history_state_clear(&st);
+		lc_sched_add(s, job, reload_last(d, oldcfg, job, now), now);
+		/* A pending retry belongs to a past fire: it stays, as
+		 * job_state keeps it. */
+		lc_sched_copy_retry(s, d->sched, job->name);
 	}
 	/* Pruning: a minute after start, then daily. A reload keeps the
 	 * day's turn (re-arming it would put off pruning for ever on a
