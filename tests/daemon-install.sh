@@ -4,7 +4,7 @@
 # say what issue 5 asks and pass systemd-analyze verify where it works.
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/daemon-lib.sh"
-plan 24
+plan 26
 
 : "${TOP_BUILDDIR:?the build directory}"
 D=$TMP/root
@@ -84,3 +84,12 @@ else
 	run systemd-analyze verify --man=no "$TMP/units/broken.service"
 	ok "$([ -n "$out$err" ]; echo $?)" "(and it does complain about a broken unit)"
 fi
+
+# make uninstall: everything goes but the config the admin changed; an
+# untouched one goes too.
+run mk uninstall DESTDIR="$D"
+is "$rc:$(cd "$D" && find . -type f | sort)" "0:.$sysconfdir/lockcron.conf" \
+    "make uninstall leaves only the changed config"
+run mk install DESTDIR="$TMP/root2"
+run mk uninstall DESTDIR="$TMP/root2"
+is "$rc:$(find "$TMP/root2" -type f | wc -l)" "0:0" "an untouched config is uninstalled too"
