@@ -355,6 +355,8 @@ load_main(struct cfg_ctx *ctx, struct globals *g)
 	    !cfg_group_exists(ctx, ctx->cfg->history_group))
 		cfg_warn(ctx, g->history_group, "`history_group`: no such "
 		    "group `%s`", ctx->cfg->history_group);
+	if (ctx->opts->globals_only)
+		return (ft);
 	if (g->keystores != NULL)
 		cfg_keystores_parse(ctx, g->keystores);
 	if (g->defaults != NULL)
@@ -395,7 +397,7 @@ lc_config_load(const char *path, const struct lc_config_opts *opts,
 	if (main_ft == NULL) {
 		derive_defaults(cfg);
 		ctx.defaults = NULL;
-	} else
+	} else if (!ctx.opts->globals_only)
 		load_dropins(&ctx, &g);
 	cfg_jobs_finish(&ctx);
 	cfg_file_close(&ctx, main_ft);

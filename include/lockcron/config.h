@@ -163,6 +163,8 @@ struct lc_config_diag {
 /* How the file is loaded. */
 struct lc_config_opts {
 	int	 as_root;	/* root's defaults and ownership checks */
+	int	 globals_only;	/* the main file's global settings only: no
+				   jobs, no drop-ins (the history readers) */
 };
 
 /* The default config file: /etc/lockcron.conf as root, else
