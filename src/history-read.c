@@ -690,10 +690,14 @@ lc_history_summary_clear(struct lc_job_summary *s)
 /* A scan of the covering index runs_job_status, already in group order. */
 static const char sql_counts[] =
 	"SELECT job, status, count(*) FROM runs GROUP BY job, status";
+/* The whole of run_totals, in its primary key's order. */
+static const char sql_totals[] =
+	"SELECT job, status, runs FROM run_totals ORDER BY job, status";
 
-int
-lc_history_counts(struct lc_history *h, struct lc_history_count **out,
-    size_t *n, char **cause)
+/* Rows of (job, status, count) from sql. */
+static int
+read_counts(struct lc_history *h, const char *sql,
+    struct lc_history_count **out, size_t *n, char **cause)
 {
 	sqlite3_stmt		*st;
 	struct lc_history_count	*c;
@@ -703,7 +707,7 @@ lc_history_counts(struct lc_history *h, struct lc_history_count **out,
 	*n = 0;
 	if (history_read_begin(h, cause) != 0)
 		return (-1);
-	if ((st = history_stmt(h, sql_counts, cause)) == NULL) {
+	if ((st = history_stmt(h, sql, cause)) == NULL) {
 		history_read_end(h);
 		return (-1);
 	}
@@ -726,6 +730,20 @@ lc_history_counts(struct lc_history *h, struct lc_history_count **out,
 		return (-1);
 	}
 	return (0);
+}
+
+int
+lc_history_counts(struct lc_history *h, struct lc_history_count **out,
+    size_t *n, char **cause)
+{
+	return (read_counts(h, sql_counts, out, n, cause));
+}
+
+int
+lc_history_totals(struct lc_history *h, struct lc_history_count **out,
+    size_t *n, char **cause)
+{
+	return (read_counts(h, sql_totals, out, n, cause));
 }
 
 void
