@@ -1,7 +1,8 @@
 /*
  * lockcron list: every job of the config with its schedules, zone, next
- * fire time, lock, overlap policy, user and whether it is enabled, as a
- * table, JSON (docs/json.md) or CSV.
+ * fire time, lock, overlap policy, user, whether it is enabled and its
+ * last run (from the history, read-only), as a table, JSON (docs/json.md)
+ * or CSV.
  */
 #include "config.h"
 
@@ -14,7 +15,9 @@
 #include "cli.h"
 #include "lockcron/config.h"
 #include "lockcron/cronexpr.h"
+#include "lockcron/history.h"
 #include "lockcron/output.h"
+#include "lockcron/runview.h"
 #include "lockcron/timefmt.h"
 
 enum { C_NAME, C_SCHEDULES, C_TIMEZONE, C_NEXT, C_LOCK, C_OVERLAP, C_USER,
@@ -82,6 +85,28 @@ add_job(struct lc_output *o, const struct lc_job *job, int64_t now)
 		lc_output_colour(o, C_ENABLED, LC_OUTPUT_YELLOW);
 }
 
+/* The job's last-run cells; -1 when the history cannot be read. */
+static int
+add_last(struct cli_hist *ch, const struct lc_runview *v,
+    struct lc_output *o, int first, const char *job)
+{
+	struct lc_job_summary	 s;
+	char			*cause = NULL;
+
+	if (ch->h == NULL) {
+		lc_runview_last_cells(v, o, first, NULL);
+		return (0);
+	}
+	if (lc_history_summary(ch->h, job, &s, &cause) != 0) {
+		cli_error("%s", cause);
+		free(cause);
+		return (-1);
+	}
+	lc_runview_last_cells(v, o, first, s.last != NULL ? &s : NULL);
+	lc_history_summary_clear(&s);
+	return (0);
+}
+
 int
 cmd_list(int argc, char **argv)
 {
@@ -94,6 +119,8 @@ cmd_list(int argc, char **argv)
 	};
 	const struct cli_command	*self = cli_find("list");
 	struct lc_output_style		 style;
+	struct lc_runview		 v;
+	struct cli_hist			 ch;
 	enum lc_output_format		 format = LC_OUTPUT_TABLE;
 	struct lc_config		*cfg;
 	struct lc_output		*o;
@@ -102,12 +129,12 @@ cmd_list(int argc, char **argv)
 	char				*cause = NULL;
 	int64_t				 now, ms;
 	size_t				 i;
-	int				 ch, rc;
+	int				 c, rc, last;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+c:F:f:h", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "+c:F:f:h", longopts, NULL)) !=
 	    -1) {
-		switch (ch) {
+		switch (c) {
 		case 'c':
 			path = optarg;
 			break;
@@ -147,10 +174,27 @@ cmd_list(int argc, char **argv)
 	}
 	if ((cfg = cli_config_load(path, NULL)) == NULL)
 		return (CLI_USAGE);
+	if (cli_hist_attach(&ch, cfg, CLI_HIST_QUIET | CLI_HIST_LENIENT) !=
+	    CLI_OK) {
+		cli_hist_close(&ch);
+		lc_config_free(cfg);
+		return (CLI_USAGE);
+	}
+	v.tz = ch.tz;
+	v.format = format;
 	o = lc_output_new();
 	add_columns(o);
-	for (i = 0; i < cfg->njobs; i++)
+	last = lc_runview_last_columns(&v, o);
+	for (i = 0; i < cfg->njobs; i++) {
 		add_job(o, &cfg->jobs[i], now);
+		if (add_last(&ch, &v, o, last, cfg->jobs[i].name) != 0) {
+			lc_output_free(o);
+			cli_hist_close(&ch);
+			lc_config_free(cfg);
+			return (CLI_USAGE);
+		}
+	}
+	cli_hist_close(&ch);
 	lc_output_style_detect(&style, STDOUT_FILENO);
 	rc = lc_output_print(o, stdout, format, &style) == 0 ? CLI_OK : CLI_NO;
 	if (rc != CLI_OK)

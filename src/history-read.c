@@ -312,7 +312,7 @@ lc_history_run_get(struct lc_history *h, const char *id_or_prefix,
     struct lc_run *r, char ***candidates, size_t *ncandidates, char **cause)
 {
 	char	 prefix[LC_UUID_BUFSZ];
-	int	 rc;
+	int	 rc, saved;
 
 	lc_history_run_init(r);
 	if (candidates != NULL) {
@@ -327,7 +327,9 @@ lc_history_run_get(struct lc_history *h, const char *id_or_prefix,
 	if (history_read_begin(h, cause) != 0)
 		return (-1);
 	rc = resolve(h, prefix, r, candidates, ncandidates, cause);
+	saved = errno;
 	history_read_end(h);
+	errno = saved;		/* ENOENT: no match; EEXIST: ambiguous */
 	return (rc == 0 ? 0 : -1);
 }
 

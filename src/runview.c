@@ -447,11 +447,11 @@ lc_runview_last_columns(const struct lc_runview *v, struct lc_output *o)
 {
 	int	 first;
 
-	first = lc_output_column(o, "last_status", "LAST", 85, 0);
-	lc_output_column(o, "last_run_at", "LAST RUN", 75, 0);
+	first = lc_output_column(o, "last_status", "LAST", 65, 0);
+	lc_output_column(o, "last_run_at", "LAST RUN", 55, 0);
 	if (v->format != LC_OUTPUT_TABLE) {
-		lc_output_column(o, "last_success_at", "LAST SUCCESS", 60, 0);
-		lc_output_column(o, "consecutive_failures", "FAILURES", 70,
+		lc_output_column(o, "last_success_at", "LAST SUCCESS", 45, 0);
+		lc_output_column(o, "consecutive_failures", "FAILURES", 60,
 		    LC_OUTPUT_RIGHT);
 	}
 	return (first);
@@ -492,7 +492,7 @@ lc_runview_status(const struct lc_runview *v, const struct lc_runview_job *j,
 	all.format = LC_OUTPUT_JSON;	/* every last-run column */
 	lc_output_column(o, "name", "JOB", 100, LC_OUTPUT_KEEP);
 	lc_runview_last_columns(&all, o);
-	lc_output_column(o, "next_fire_at", "NEXT", 50, 0);
+	lc_output_column(o, "next_fire_at", "NEXT", 40, 0);
 	for (i = 0; i < n; i++) {
 		lc_output_row(o);
 		lc_output_string(o, S_NAME, j[i].name);

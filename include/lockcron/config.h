@@ -170,6 +170,9 @@ struct lc_config_opts {
 /* The default config file: /etc/lockcron.conf as root, else
  * $XDG_CONFIG_HOME/lockcron/lockcron.conf; $LOCKCRON_CONFIG overrides. */
 char			*lc_config_default_path(int as_root);
+/* The default state_dir: /var/lib/lockcron as root, else
+ * $XDG_STATE_HOME/lockcron. */
+char			*lc_config_default_state_dir(int as_root);
 /*
  * Loads and validates path and its include_dir. Returns NULL when any error
  * was found; diag (when not NULL) receives every error and warning.
