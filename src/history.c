@@ -115,7 +115,8 @@ static const char migrate_1_to_2[] =
  * a few thousand rows instead of counting every run. A run ends when it
  * is inserted with, or updated from queued or running to, another status
  * (a finished row is never rewritten). The migration counts the runs
- * already there.
+ * already there. It also adds the index runs_trigger, for the newest
+ * runs of a trigger (lockcron history --trigger).
  */
 #define FINAL "NOT IN ('queued', 'running')"
 static const char migrate_2_to_3[] =
@@ -140,7 +141,8 @@ static const char migrate_2_to_3[] =
 	"END;\n"
 	"INSERT INTO run_totals (job, status, runs)"
 	" SELECT job, status, count(*) FROM runs WHERE status " FINAL
-	" GROUP BY job, status;\n";
+	" GROUP BY job, status;\n"
+	"CREATE INDEX runs_trigger ON runs (\"trigger\", scheduled_at, attempt);\n";
 
 /* migrations[v] takes a database from version v to v + 1; a new file gets
  * SCHEMA_V2 and the migrations after it. */

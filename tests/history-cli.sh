@@ -9,7 +9,7 @@
 . "$TOP_SRCDIR/tests/lib.sh"
 unset NO_COLOR LOCKCRON_CONFIG TZDIR
 export TZ=UTC
-plan 73
+plan 75
 
 HISTGEN=${HISTGEN:-$TOP_BUILDDIR/tests/histgen}
 DB=$TMP/state/history.db
@@ -95,6 +95,15 @@ run "$LOCKCRON" history $C --format json --limit 0 --status failed,timed_out
 is "$(printf '%s' "$out" | ids)" \
     "$(sql "SELECT id FROM runs WHERE status IN ('failed', 'timed_out') $ORDER")" \
     "--status with two statuses"
+# With a limit and no job, each status (trigger) is read on its own.
+run "$LOCKCRON" history $C --format json --limit 25 --status failed,timed_out,skipped
+is "$(printf '%s' "$out" | ids)" \
+    "$(sql "SELECT id FROM runs WHERE status IN ('failed', 'timed_out', 'skipped') $ORDER LIMIT 25")" \
+    "--status with three statuses and a limit"
+run "$LOCKCRON" history $C --format json --limit 7 --trigger retry,manual --since 2026-11-20
+is "$(printf '%s' "$out" | ids)" \
+    "$(sql "SELECT id FROM runs WHERE \"trigger\" IN ('retry', 'manual') AND scheduled_at >= 1795651200000 - 6 * 86400000 $ORDER LIMIT 7")" \
+    "--trigger with two triggers, --since and a limit"
 run "$LOCKCRON" history $C --format json --limit 0 --trigger retry --status succeeded
 is "$(printf '%s' "$out" | ids)" \
     "$(sql "SELECT id FROM runs WHERE \"trigger\" = 'retry' AND status = 'succeeded' $ORDER")" \
