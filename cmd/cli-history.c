@@ -228,9 +228,12 @@ cmd_history(int argc, char **argv)
 	lc_history_filter_init(&a.f);
 	if ((rc = parse_args(argc, argv, &a)) != CLI_OK)
 		return (rc == -1 ? CLI_OK : rc);
-	if ((rc = cli_hist_open(&ch, a.config, 0)) == CLI_OK &&
-	    (rc = parse_times(&a, ch.tz)) == CLI_OK)
+	if ((rc = cli_hist_open(&ch, a.config, CLI_HIST_QUIET)) == CLI_OK &&
+	    (rc = parse_times(&a, ch.tz)) == CLI_OK) {
+		if (ch.h == NULL)
+			cli_error("%s", ch.missing);
 		rc = print_runs(&ch, &a);
+	}
 	cli_hist_close(&ch);
 	return (rc);
 }

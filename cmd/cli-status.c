@@ -34,8 +34,7 @@ add_job(struct status_set *s, const char *name, const struct lc_job *job,
 	s->jobs = xreallocarray(s->jobs, s->n + 1, sizeof *s->jobs);
 	s->names = xreallocarray(s->names, s->n + 1, sizeof *s->names);
 	j = &s->jobs[s->n];
-	s->names[s->n++] = xstrdup(name);
-	j->name = NULL;
+	j->name = s->names[s->n++] = xstrdup(name);
 	j->summary = NULL;
 	j->next_fire = LC_HISTORY_NONE;
 	j->disabled = job != NULL && !job->enabled;
@@ -103,7 +102,6 @@ summarise(struct cli_hist *ch, struct status_set *s)
 
 	s->sums = xcalloc(s->n > 0 ? s->n : 1, sizeof *s->sums);
 	for (i = 0; i < s->n; i++) {
-		s->jobs[i].name = s->names[i];
 		if (ch->h == NULL)
 			continue;
 		if (lc_history_summary(ch->h, s->names[i], &s->sums[i],
