@@ -19,7 +19,7 @@ jobs = (
   { name = "ok"; schedule = "* * * * * *"; command = "echo fine"; },
   { name = "bad"; schedule = "* * * * * *"; command = "echo oops >&2; exit 3"; },
   { name = "slow"; schedule = "0 0 1 1 *";
-    command = "for i in 1 2 3 4; do echo line \$i; sleep 0.7; done"; },
+    command = "for i in 1 2 3 4; do echo line \$i; sleep 1; done"; },
   { name = "never"; schedule = "0 0 1 1 *"; command = "true"; }
 );
 EOF
@@ -113,9 +113,13 @@ open(sys.argv[4] + ".stat", "w").write("%d %.1f %.2f\n" % (
     rc, time.time() - t0, ru.ru_utime + ru.ru_stime))
 EOF
 follower=$!
-wait_for "SELECT count(*) FROM runs WHERE id = '$slow' AND status = 'running'"
-sleep 1
-is "$(head -1 "$TMP/follow.out"):$(sql "SELECT status FROM runs WHERE id = '$slow'")" \
+# The first line, while the job still has seconds to go.
+i=0
+while [ $i -lt 300 ] && ! grep -q "line 1" "$TMP/follow.out" 2>/dev/null; do
+	sleep 0.05
+	i=$((i + 1))
+done
+is "$(cat "$TMP/follow.out"):$(sql "SELECT status FROM runs WHERE id = '$slow'")" \
     "line 1:running" "logs --follow: output arrives while the run runs"
 wait "$follower"
 is "$(cat "$TMP/follow.out")" "line 1

@@ -193,6 +193,14 @@ test_prune_keeps_totals(void **state)
 	lc_history_close(h);
 }
 
+/* The first column of the one row of a count. */
+static int
+count_cb(void *arg, int ncols, char **values, char **names)
+{
+	*(int *)arg = ncols > 0 && values[0] != NULL ? atoi(values[0]) : -1;
+	return (0);
+}
+
 /* A version 2 file: readers ask for an upgrade, writers migrate it and
  * count the runs it holds. */
 static void
@@ -202,6 +210,7 @@ test_migration_from_v2(void **state)
 	sqlite3			*db;
 	char			 id[LC_UUID_BUFSZ], run[LC_UUID_BUFSZ];
 	char			*cause = NULL;
+	int			 n = 0;
 
 	h = open_or_fail(0);
 	add(h, "a", LC_RUN_SUCCEEDED, T0, id);
@@ -212,7 +221,8 @@ test_migration_from_v2(void **state)
 	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "DROP TRIGGER run_totals_insert;"
 	    "DROP TRIGGER run_totals_end; DROP TABLE run_totals;"
-	    "PRAGMA user_version = 2", NULL, NULL, NULL), SQLITE_OK);
+	    "DROP INDEX runs_trigger; PRAGMA user_version = 2", NULL, NULL,
+	    NULL), SQLITE_OK);
 	sqlite3_close(db);
 
 	assert_null(lc_history_open(db_path, LC_HISTORY_READONLY, NULL,
@@ -227,6 +237,13 @@ test_migration_from_v2(void **state)
 	h = open_or_fail(LC_HISTORY_READONLY);
 	assert_totals(h, "a succeeded 2; a timed_out 1; b missed 1");
 	lc_history_close(h);
+	/* And the index of version 3. */
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema "
+	    "WHERE name = 'runs_trigger' AND type = 'index'", count_cb, &n,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(n, 1);
 }
 
 int
