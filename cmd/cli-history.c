@@ -184,10 +184,9 @@ print_runs(struct cli_hist *ch, struct history_args *a)
 {
 	struct lc_runview	 v = { ch->tz, a->format };
 	struct lc_output_style	 style;
-	struct lc_output	*o;
 	struct lc_run		*runs = NULL;
 	size_t			 n = 0, *prefix = NULL;
-	char			*cause = NULL;
+	char			*cause = NULL, *text;
 	int			 rc = CLI_OK;
 
 	if (ch->h != NULL && lc_history_list(ch->h, &a->f, &runs, &n,
@@ -200,13 +199,13 @@ print_runs(struct cli_hist *ch, struct history_args *a)
 	    prefixes(ch->h, runs, n, &prefix) != 0)
 		rc = CLI_USAGE;
 	if (rc == CLI_OK && (n > 0 || a->format != LC_OUTPUT_TABLE)) {
-		o = lc_runview_runs(&v, runs, prefix, n);
 		lc_output_style_detect(&style, STDOUT_FILENO);
-		if (lc_output_print(o, stdout, a->format, &style) != 0) {
+		text = lc_runview_runs(&v, runs, prefix, n, &style);
+		if (fputs(text, stdout) == EOF || fflush(stdout) != 0) {
 			cli_error("cannot write the history");
-			rc = CLI_USAGE;
+			rc = CLI_NO;
 		}
-		lc_output_free(o);
+		free(text);
 	} else if (rc == CLI_OK && ch->h != NULL)
 		cli_error("no run matches");
 	if (rc == CLI_OK && !a->limit_set && n == DEFAULT_LIMIT)

@@ -107,6 +107,67 @@ add_last(struct cli_hist *ch, const struct lc_runview *v,
 	return (0);
 }
 
+/* "Now", or --from read as ISO-8601 (UTC without an offset); -1 if bad. */
+static int
+list_now(const char *from, int64_t *now)
+{
+	struct lc_tz	*utc;
+	char		*cause = NULL;
+	int64_t		 ms;
+	int		 rc;
+
+	*now = lc_now_ms() / 1000;
+	if (from == NULL)
+		return (0);
+	utc = lc_tz_load("UTC", NULL);
+	rc = lc_time_parse(from, utc, &ms, &cause);
+	lc_tz_free(utc);
+	if (rc != 0) {
+		cli_error("--from: %s", cause);
+		free(cause);
+		return (-1);
+	}
+	*now = ms / 1000 - (ms % 1000 < 0);	/* floor to the second */
+	return (0);
+}
+
+/* Prints the jobs of cfg as of now in format, with their last runs. */
+static int
+list_print(const struct lc_config *cfg, int64_t now,
+    enum lc_output_format format)
+{
+	struct lc_output_style	 style;
+	struct lc_runview	 v;
+	struct cli_hist		 ch;
+	struct lc_output	*o;
+	size_t			 i;
+	int			 rc = CLI_OK, last;
+
+	if (cli_hist_attach(&ch, cfg, CLI_HIST_QUIET | CLI_HIST_LENIENT) !=
+	    CLI_OK) {
+		cli_hist_close(&ch);
+		return (CLI_USAGE);
+	}
+	v.tz = ch.tz;
+	v.format = format;
+	o = lc_output_new();
+	add_columns(o);
+	last = lc_runview_last_columns(&v, o);
+	for (i = 0; i < cfg->njobs && rc == CLI_OK; i++) {
+		add_job(o, &cfg->jobs[i], now);
+		if (add_last(&ch, &v, o, last, cfg->jobs[i].name) != 0)
+			rc = CLI_USAGE;
+	}
+	cli_hist_close(&ch);
+	lc_output_style_detect(&style, STDOUT_FILENO);
+	if (rc == CLI_OK && lc_output_print(o, stdout, format, &style) != 0) {
+		cli_error("cannot write the list");
+		rc = CLI_NO;
+	}
+	lc_output_free(o);
+	return (rc);
+}
+
 int
 cmd_list(int argc, char **argv)
 {
@@ -118,23 +179,16 @@ cmd_list(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct cli_command	*self = cli_find("list");
-	struct lc_output_style		 style;
-	struct lc_runview		 v;
-	struct cli_hist			 ch;
 	enum lc_output_format		 format = LC_OUTPUT_TABLE;
 	struct lc_config		*cfg;
-	struct lc_output		*o;
-	struct lc_tz			*utc;
 	const char			*path = NULL, *from = NULL;
-	char				*cause = NULL;
-	int64_t				 now, ms;
-	size_t				 i;
-	int				 c, rc, last;
+	int64_t				 now;
+	int				 ch, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+c:F:f:h", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "+c:F:f:h", longopts, NULL)) !=
 	    -1) {
-		switch (c) {
+		switch (ch) {
 		case 'c':
 			path = optarg;
 			break;
@@ -160,46 +214,11 @@ cmd_list(int argc, char **argv)
 		cli_usage(self, 0);
 		return (CLI_USAGE);
 	}
-	now = lc_now_ms() / 1000;
-	if (from != NULL) {
-		utc = lc_tz_load("UTC", NULL);
-		rc = lc_time_parse(from, utc, &ms, &cause);
-		lc_tz_free(utc);
-		if (rc != 0) {
-			cli_error("--from: %s", cause);
-			free(cause);
-			return (CLI_USAGE);
-		}
-		now = ms / 1000 - (ms % 1000 < 0);
-	}
+	if (list_now(from, &now) != 0)
+		return (CLI_USAGE);
 	if ((cfg = cli_config_load(path, NULL)) == NULL)
 		return (CLI_USAGE);
-	if (cli_hist_attach(&ch, cfg, CLI_HIST_QUIET | CLI_HIST_LENIENT) !=
-	    CLI_OK) {
-		cli_hist_close(&ch);
-		lc_config_free(cfg);
-		return (CLI_USAGE);
-	}
-	v.tz = ch.tz;
-	v.format = format;
-	o = lc_output_new();
-	add_columns(o);
-	last = lc_runview_last_columns(&v, o);
-	for (i = 0; i < cfg->njobs; i++) {
-		add_job(o, &cfg->jobs[i], now);
-		if (add_last(&ch, &v, o, last, cfg->jobs[i].name) != 0) {
-			lc_output_free(o);
-			cli_hist_close(&ch);
-			lc_config_free(cfg);
-			return (CLI_USAGE);
-		}
-	}
-	cli_hist_close(&ch);
-	lc_output_style_detect(&style, STDOUT_FILENO);
-	rc = lc_output_print(o, stdout, format, &style) == 0 ? CLI_OK : CLI_NO;
-	if (rc != CLI_OK)
-		cli_error("cannot write the list");
-	lc_output_free(o);
+	rc = list_print(cfg, now, format);
 	lc_config_free(cfg);
 	return (rc);
 }

@@ -98,7 +98,7 @@ cmd_show(int argc, char **argv)
 		text = lc_runview_show(&v, &r, ev, nev);
 		if (fputs(text, stdout) == EOF || fflush(stdout) != 0) {
 			cli_error("cannot write the run");
-			rc = CLI_USAGE;
+			rc = CLI_NO;
 		}
 		free(text);
 	}

@@ -90,6 +90,7 @@ int	 cmd_reload(int, char **);
 int	 cmd_cancel(int, char **);
 int	 cmd_pause(int, char **);
 int	 cmd_resume(int, char **);
+int	 cmd_edit(int, char **);
 int	 cmd_history(int, char **);
 int	 cmd_show(int, char **);
 int	 cmd_status(int, char **);

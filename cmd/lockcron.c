@@ -28,6 +28,9 @@ static const struct cli_command commands[] = {
 	{ "resume", "[-c FILE] JOB", "resume a paused job", cmd_resume },
 	{ "reload", "[-c FILE]",
 	  "make the daemon re-read its configuration", cmd_reload },
+	{ "edit", "[-c FILE] [JOB]",
+	  "edit the config (or JOB's drop-in), check it, install, reload",
+	  cmd_edit },
 	{ "history", "[-c FILE] [--status S[,S...]] [--trigger K[,K...]] "
 	  "[--since TIME] [--until TIME] [--limit N] "
 	  "[--format table|json|csv] [JOB...]",
@@ -82,7 +85,8 @@ usage(FILE *f)
 {
 	size_t	 i;
 
-	fprintf(f, "usage: lockcron [--version] [--help] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: lockcron [--version] [--help] [-c FILE] COMMAND "
+	    "[ARGS]\n\n"
 	    "commands:\n");
 	for (i = 0; i < LC_NELEM(commands); i++)
 		fprintf(f, "  %-16s %s\n", commands[i].name,
@@ -108,6 +112,17 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("lockcron %s\n", PACKAGE_VERSION);
 		return (CLI_OK);
+	}
+	/* A global -c FILE, before the command, stands for every command's. */
+	if (argc >= 3 && (strcmp(argv[1], "-c") == 0 ||
+	    strcmp(argv[1], "--config") == 0)) {
+		setenv("LOCKCRON_CONFIG", argv[2], 1);
+		argc -= 2;
+		argv += 2;
+		if (argc < 2) {
+			usage(stderr);
+			return (CLI_USAGE);
+		}
 	}
 	if ((cmd = cli_find(argv[1])) == NULL) {
 		cli_error("unknown command \"%s\"", argv[1]);

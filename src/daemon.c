@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -297,6 +298,10 @@ setup(struct lc_daemon *d, char **cause)
 	}
 	if (lock_state_dir(d, cause) != 0 || setup_signals(d, cause) != 0)
 		return (-1);
+	/* Notifiers that supervisors detach come back to us to be reaped
+	 * (runs_reap), not to an init that may never reap them. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+		log_warn("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	if (d->opts->pidfile != NULL &&
 	    write_pidfile(d->opts->pidfile, cause) != 0)
 		return (-1);

@@ -642,9 +642,10 @@ lc_history_jobs_free(char **jobs, size_t n)
 
 /*
  * The summary's queries. The newest finished run walks runs_job_time back
- * from the newest run (INDEXED BY: an IN on runs_job_status would read
- * every finished run of the job and sort them); the latest success is one
- * seek in runs_job_status, the failure streak a count of its entries.
+ * from the newest run, stopping at the first finished one (INDEXED BY, so
+ * the plan never becomes an IN on runs_job_status, which would read every
+ * finished run of the job and sort them); the latest success is one seek
+ * in runs_job_status, the failure streak a count of its entries.
  */
 static const char sql_last[] =
 	"SELECT " HISTORY_RUN_COLUMNS " FROM runs WHERE job = ?1"

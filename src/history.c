@@ -57,8 +57,8 @@
 ");\n"									\
 "CREATE INDEX runs_job_time ON runs (job, scheduled_at, attempt);\n"	\
 "CREATE INDEX runs_job_status ON runs (job, status, scheduled_at, attempt);\n"\
-"CREATE INDEX runs_status ON runs (status, scheduled_at);\n"		\
-"CREATE INDEX runs_time ON runs (scheduled_at);\n"			\
+"CREATE INDEX runs_status ON runs (status, scheduled_at, attempt);\n"	\
+"CREATE INDEX runs_time ON runs (scheduled_at, attempt);\n"		\
 "CREATE TABLE events (\n"						\
 "	run	 TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"\
 "	at	 INTEGER NOT NULL,\n"					\
@@ -335,13 +335,15 @@ backoff(int attempt)
 }
 
 /*
- * BEGIN IMMEDIATE: the busy timeout waits for the write lock; some BUSY
- * results skip the busy handler (WAL recovery), so try a bounded number of
- * times more before giving up.
+ * BEGIN IMMEDIATE: the busy timeout waits for the write lock. Some BUSY
+ * results come back without waiting (another connection is recovering the
+ * WAL), so try again, a bounded number of times, while the busy timeout
+ * has not run out: a write never waits much longer than the timeout.
  */
 static int
 begin_immediate(struct lc_history *h, char **cause)
 {
+	int64_t	 t0 = lc_mono_ms();
 	int	 rc, attempt;
 
 	for (attempt = 0;; attempt++) {
@@ -350,7 +352,8 @@ begin_immediate(struct lc_history *h, char **cause)
 			return (0);
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
 			break;
-		if (attempt >= h->busy_retries)
+		if (attempt >= h->busy_retries ||
+		    lc_mono_ms() - t0 >= h->busy_ms)
 			break;
 		backoff(attempt);
 	}
@@ -679,7 +682,7 @@ set_wal(struct lc_history *h, char **cause)
 static int
 count_tables(struct lc_history *h, int *n, char **cause)
 {
-	return (pragma_int(h, "SELECT count(*) FROM sqlite_schema "
+	return (pragma_int(h, "SELECT count(*) FROM sqlite_master "
 	    "WHERE type = 'table'", n, cause));
 }
 
@@ -803,8 +806,7 @@ db_connect(struct lc_history *h, char **cause)
 	char	*uri = NULL;
 	int	 rc, flags, on = 1;
 
-	flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW |
-	    SQLITE_OPEN_EXRESCODE;
+	flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
 	if (h->flags & LC_HISTORY_READONLY) {
 		uri = readonly_uri(h->path);
 		rc = sqlite3_open_v2(uri, &h->db, flags | SQLITE_OPEN_READONLY |
@@ -818,10 +820,15 @@ db_connect(struct lc_history *h, char **cause)
 		history_set_cause(h, cause, "cannot open");
 		return (-1);
 	}
+	sqlite3_extended_result_codes(h->db, 1);
 	sqlite3_busy_timeout(h->db, h->busy_ms);
 	/* Keep -wal and -shm when the last writer closes, so that readers
 	 * without write access to the directory can still open the file. */
 	sqlite3_file_control(h->db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
+	/* Every supervisor and every daemon wake-up closes its connection:
+	 * a checkpoint at each close would cost two fsyncs per run. The
+	 * automatic checkpoint (every 1,000 WAL pages) does the work. */
+	sqlite3_db_config(h->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	rc = sqlite3_exec(h->db, "PRAGMA foreign_keys = ON;"
 	    "PRAGMA synchronous = NORMAL;"
 	    "PRAGMA temp_store = MEMORY;"

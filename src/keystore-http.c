@@ -9,7 +9,6 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,33 +119,6 @@ keystore_http_json_url(struct keystore_fetch *f, char **cause)
 	return (lc_buf_steal(&b));
 }
 
-/* 127.0.0.0/8, ::1 (also v4-mapped) or the name localhost. */
-static int
-is_loopback(const char *host)
-{
-	struct in_addr	 a4;
-	struct in6_addr	 a6;
-	char		 buf[64];
-	size_t		 len;
-
-	if (strcasecmp(host, "localhost") == 0 ||
-	    strcasecmp(host, "localhost.") == 0)
-		return (1);
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return ((ntohl(a4.s_addr) >> 24) == 127);
-	len = strlen(host);
-	if (len < 3 || len >= sizeof buf || host[0] != '[' ||
-	    host[len - 1] != ']')
-		return (0);
-	memcpy(buf, host + 1, len - 2);
-	buf[len - 2] = '\0';
-	buf[strcspn(buf, "%")] = '\0';
-	if (inet_pton(AF_INET6, buf, &a6) != 1)
-		return (0);
-	return (IN6_IS_ADDR_LOOPBACK(&a6) ||
-	    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127));
-}
-
 /*
  * Parses and vets the URL before any connection: http or https, no
  * credentials in it, plain http only to loopback. The parsed handle is what
@@ -180,7 +152,7 @@ check_url(struct keystore_fetch *f, const char *url, char **cause)
 	curl_url_get(u, CURLUPART_URL, &s, 0);
 	free(f->url);
 	f->url = xstrdup(s);
-	if (strcmp(scheme, "http") == 0 && !is_loopback(host)) {
+	if (strcmp(scheme, "http") == 0 && !lc_host_is_loopback(host)) {
 		keystore_fail(f, cause, "GET %s: plain http is allowed only to "
 		    "a loopback host (127.0.0.0/8, ::1, localhost); use https",
 		    f->url);

@@ -1,8 +1,8 @@
 /*
- * Runs, summaries and timelines for the history commands. A run's fields
- * are described once (run_value: the JSON key and the typed value), and
- * the table rows, the JSON objects and CSV of `history` and `show` are all
- * drawn from that description, so the keys cannot drift apart.
+ * Runs, summaries and timelines for the history commands. A run as JSON
+ * is runjson's object, the one the notifications send too; CSV carries
+ * the same keys in the same order (run_value), and a test checks that
+ * the two agree.
  */
 #include "config.h"
 
@@ -11,11 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lockcron/runjson.h"
 #include "lockcron/runview.h"
 #include "lockcron/timefmt.h"
 #include "lockcron/util.h"
 
-/* The run keys of docs/json.md, in order. */
+/* The run keys of docs/json.md, in runjson's order. */
 enum {
 	K_RUN_ID, K_FIRE_ID, K_JOB, K_TRIGGER, K_ATTEMPT, K_STATUS, K_EXIT,
 	K_SIGNAL, K_SCHEDULED, K_STARTED, K_FINISHED, K_DURATION, K_HOST,
@@ -97,16 +98,6 @@ cell_value(struct lc_output *o, int col, const struct value *v)
 		lc_output_string(o, col, v->s);
 	else
 		lc_output_null(o, col);
-}
-
-static json_t *
-json_value(const struct value *v)
-{
-	if (v->type == V_INT)
-		return (json_integer((json_int_t)v->i));
-	if (v->type == V_STRING)
-		return (json_string(v->s));
-	return (json_null());
 }
 
 int64_t
@@ -224,32 +215,57 @@ table_row(const struct lc_runview *v, struct lc_output *o,
 	lc_output_string(o, T_EXIT, buf);
 }
 
-struct lc_output *
-lc_runview_runs(const struct lc_runview *v, const struct lc_run *runs,
-    const size_t *prefix, size_t n)
+/* JSON as the CLI prints it: indented, with a final newline. */
+static char *
+dump(json_t *v)
 {
-	struct lc_output	*o = lc_output_new();
+	char	*s, *out;
+
+	if ((s = json_dumps(v, JSON_INDENT(2))) == NULL)
+		abort();	/* only on OOM */
+	json_decref(v);
+	xasprintf(&out, "%s\n", s);
+	free(s);
+	return (out);
+}
+
+char *
+lc_runview_runs(const struct lc_runview *v, const struct lc_run *runs,
+    const size_t *prefix, size_t n, const struct lc_output_style *style)
+{
+	struct lc_output	*o;
 	struct value		 val;
+	json_t			*a;
 	size_t			 i;
+	char			*text;
 	int			 k;
 
+	if (v->format == LC_OUTPUT_JSON) {
+		a = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(a, lc_runjson_run(&runs[i]));
+		return (dump(a));
+	}
+	o = lc_output_new();
 	if (v->format == LC_OUTPUT_TABLE) {
 		table_columns(o);
 		for (i = 0; i < n; i++)
 			table_row(v, o, &runs[i], prefix != NULL ? prefix[i] :
 			    8);
-		return (o);
-	}
-	for (k = 0; k < K_NKEYS; k++)
-		lc_output_column(o, run_keys[k], run_keys[k], 0, 0);
-	for (i = 0; i < n; i++) {
-		lc_output_row(o);
-		for (k = 0; k < K_NKEYS; k++) {
-			run_value(&runs[i], k, &val);
-			cell_value(o, k, &val);
+	} else {
+		for (k = 0; k < K_NKEYS; k++)
+			lc_output_column(o, run_keys[k], run_keys[k], 0, 0);
+		for (i = 0; i < n; i++) {
+			lc_output_row(o);
+			for (k = 0; k < K_NKEYS; k++) {
+				run_value(&runs[i], k, &val);
+				cell_value(o, k, &val);
+			}
 		}
 	}
-	return (o);
+	text = lc_output_render(o, v->format, style);
+	lc_output_free(o);
+	return (text);
 }
 
 /* --- show ----------------------------------------------------------------- */
@@ -377,64 +393,13 @@ show_text(const struct lc_runview *v, const struct lc_run *r,
 	return (lc_buf_steal(&b));
 }
 
-/* Text as JSON can carry it: NULs dropped, bad UTF-8 replaced. */
-static json_t *
-json_text(const char *p, size_t len)
-{
-	json_t	*s;
-	char	*clean;
-
-	clean = lc_output_utf8(p, len);
-	s = json_string(clean);
-	free(clean);
-	return (s);
-}
-
-static char *
-show_json(const struct lc_run *r, const struct lc_event *ev, size_t n)
-{
-	json_t		*obj, *arr, *e;
-	struct value	 val;
-	char		 buf[LC_TIME_BUFSZ], *s, *out;
-	size_t		 i;
-	int		 k;
-
-	obj = json_object();
-	for (k = 0; k < K_NKEYS; k++) {
-		run_value(r, k, &val);
-		json_object_set_new(obj, run_keys[k], val.type == V_STRING ?
-		    json_text(val.s, strlen(val.s)) : json_value(&val));
-	}
-	arr = json_array();
-	for (i = 0; i < n; i++) {
-		e = json_object();
-		json_object_set_new(e, "at", json_string(lc_time_utc_ms(
-		    ev[i].at, buf)));
-		json_object_set_new(e, "kind", json_string(
-		    lc_history_event_name(ev[i].kind)));
-		json_object_set_new(e, "detail", ev[i].detail != NULL ?
-		    json_text(ev[i].detail, strlen(ev[i].detail)) :
-		    json_null());
-		json_array_append_new(arr, e);
-	}
-	json_object_set_new(obj, "events", arr);
-	json_object_set_new(obj, "output", r->output != NULL ?
-	    json_text(r->output, r->output_len) : json_null());
-	if ((s = json_dumps(obj, JSON_INDENT(2))) == NULL)
-		abort();	/* only on OOM */
-	json_decref(obj);
-	xasprintf(&out, "%s\n", s);
-	free(s);
-	return (out);
-}
-
 char *
 lc_runview_show(const struct lc_runview *v, const struct lc_run *r,
     const struct lc_event *ev, size_t n)
 {
 	if (v->format == LC_OUTPUT_TABLE)
 		return (show_text(v, r, ev, n));
-	return (show_json(r, ev, n));
+	return (dump(lc_runjson_show(r, ev, n)));
 }
 
 /* --- status and list ------------------------------------------------------ */

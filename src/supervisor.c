@@ -25,6 +25,7 @@
 #include "lockcron/keystore.h"
 #include "lockcron/lock.h"
 #include "lockcron/log.h"
+#include "lockcron/notify.h"
 #include "lockcron/proc.h"
 #include "lockcron/secret.h"
 #include "lockcron/supervisor.h"
@@ -76,6 +77,7 @@ struct run {
 	int				 live_fd;
 	char				*live_path;
 	int				 out_fd;
+	struct lc_notifier		*notifier;
 };
 
 /* Appends an event; a failure is logged, never fatal to the run. */
@@ -174,6 +176,7 @@ started_cb(pid_t pid, int64_t start_ms, void *arg)
 
 	snprintf(detail, sizeof detail, "pid %ld", (long)pid);
 	event(r, LC_EVENT_STARTED, detail);
+	lc_notifier_started(r->notifier, r->id);
 }
 
 static void
@@ -525,6 +528,7 @@ lc_supervise(const struct lc_supervise_opts *o,
 	struct lc_run_end	 end;
 	struct lc_buf		 err = { 0 };
 	struct sigaction	 old_term, old_int;
+	struct lc_notifier	*nt;
 	enum lc_run_status	 st;
 	sigset_t		 set, oldset;
 	size_t			 keep;
@@ -536,8 +540,12 @@ lc_supervise(const struct lc_supervise_opts *o,
 	r.job = o->job;
 	r.live_fd = r.out_fd = -1;
 	res->exit_code = -1;
-	if (lc_secret_protect_process(cause) != 0 ||
-	    start_record(&r, cause) != 0) {
+	if (lc_secret_protect_process(cause) != 0)
+		return (-1);
+	/* Forked while this process holds no history, lock or secret. */
+	r.notifier = nt = lc_notifier_new(o->cfg, o->job, !o->foreground);
+	if (start_record(&r, cause) != 0) {
+		lc_notifier_free(nt);
 		cleanup(&r);
 		return (-1);
 	}
@@ -594,6 +602,11 @@ lc_supervise(const struct lc_supervise_opts *o,
 	cleanup(&r);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGINT, &old_int, NULL);
+	/* The row is finished and the lock released: now it may send. */
+	if (rc == 0)
+		lc_notifier_end(nt, res->run_id);
+	else
+		lc_notifier_free(nt);
 	return (rc);
 }
 

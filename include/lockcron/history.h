@@ -212,8 +212,9 @@ void			 lc_history_close(struct lc_history *);
 const char		*lc_history_path(const struct lc_history *);
 /* "STATE_DIR/history.db", allocated. */
 char			*lc_history_default_path(const char *state_dir);
-/* How long a write waits for the lock (busy timeout, ms) and how many more
- * times BEGIN IMMEDIATE is tried after that. Defaults: 5000 ms, 3. */
+/* How long a write waits for the lock (busy timeout, ms), and how many
+ * more times BEGIN IMMEDIATE is tried, within that time, when SQLite says
+ * busy without waiting. Defaults: 5000 ms, 3. */
 void			 lc_history_set_busy(struct lc_history *, int ms,
 			     int retries);
 
@@ -239,8 +240,8 @@ void	 lc_history_end_init(struct lc_run_end *, enum lc_run_status s);
  * Inserts a run and writes its new UUIDv4 to id. From *r: job, trigger,
  * attempt, scheduled_at, status and whichever other fields are set.
  * Defaults: fire_id the run's own id (a new fire), host this host,
- * boot_id this boot, attempt 1; for a running row, started_at now and the
- * supervisor this process.
+ * boot_id this boot, attempt 1; for a running row, started_at now, the
+ * supervisor this process, and supervisor_start read from /proc.
  */
 int	 lc_history_run_insert(struct lc_history *, const struct lc_run *r,
 	     char id[LC_UUID_BUFSZ], char **cause);
@@ -295,9 +296,10 @@ int	 lc_history_prune(struct lc_history *,
 	     struct lc_history_prune_stats *, char **cause);
 
 /*
- * A run by full id or unique prefix, output included. When the prefix is
- * ambiguous, fails and, if candidates is not NULL, returns up to 20 of the
- * matching ids (free each and the array).
+ * A run by full id or unique prefix, output included. Fails with errno
+ * EINVAL (not hex digits and dashes), ENOENT (no such run) or EEXIST (an
+ * ambiguous prefix: then, if candidates is not NULL, up to 20 of the
+ * matching ids; free each and the array).
  */
 int	 lc_history_run_get(struct lc_history *, const char *id_or_prefix,
 	     struct lc_run *, char ***candidates, size_t *ncandidates,

@@ -39,17 +39,18 @@ struct lc_runview_job {
 #define LC_RUNVIEW_UNKNOWN	3	/* some job has no finished run */
 
 /*
- * `history`: one row per run. Tables show run (the first prefix[i]
- * characters of its id; prefix NULL: 8), job, trigger, scheduled, started,
- * duration, status, exit; JSON and CSV the run keys (run_id ... error).
+ * `history`: the runs in the view's format, as text to print. Tables show
+ * run (the first prefix[i] characters of its id; prefix NULL: 8), job,
+ * trigger, scheduled, started, duration, status, exit, fitted to style;
+ * JSON is an array of runjson's objects, CSV the same keys.
  */
-struct lc_output	*lc_runview_runs(const struct lc_runview *,
+char			*lc_runview_runs(const struct lc_runview *,
 			     const struct lc_run *, const size_t *prefix,
-			     size_t n);
+			     size_t n, const struct lc_output_style *);
 /*
  * `show`: every field of a run, then its events with offsets from the
  * first (+0.003s lock_acquired), then its output; as text for tables, as
- * one JSON object (the run keys, events, output) otherwise.
+ * runjson's object (the run keys, events, output) otherwise.
  */
 char			*lc_runview_show(const struct lc_runview *,
 			     const struct lc_run *, const struct lc_event *,

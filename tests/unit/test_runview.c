@@ -67,6 +67,16 @@ make_runs(struct lc_run r[2])
 	r[1].host = "db1";
 }
 
+/* The runs as lc_runview_runs renders them, unlimited width. */
+static char *
+runs_text(const struct lc_runview *v, const struct lc_run *r,
+    const size_t *prefix, size_t n)
+{
+	struct lc_output_style	 st = { 0, 0 };
+
+	return (lc_runview_runs(v, r, prefix, n, &st));
+}
+
 static char *
 render(struct lc_output *o, enum lc_output_format f)
 {
@@ -88,7 +98,7 @@ test_runs_json(void **state)
 	char			*s, keys[512] = "";
 
 	make_runs(r);
-	s = render(lc_runview_runs(&v, r, NULL, 2), LC_OUTPUT_JSON);
+	s = runs_text(&v, r, NULL, 2);
 	a = json_loads(s, 0, NULL);
 	assert_non_null(a);
 	assert_int_equal(json_array_size(a), 2);
@@ -133,7 +143,7 @@ test_runs_table_csv(void **state)
 	char			*s;
 
 	make_runs(r);
-	s = render(lc_runview_runs(&v, r, prefix, 2), LC_OUTPUT_TABLE);
+	s = runs_text(&v, r, prefix, 2);
 	assert_string_equal(s,
 	    "RUN         JOB     TRIGGER   SCHEDULED            "
 	    "STARTED              DURATION  STATUS     EXIT\n"
@@ -143,7 +153,7 @@ test_runs_table_csv(void **state)
 	    "2026-11-24 03:05:00         -  killed  SIGKILL\n");
 	free(s);
 	v.format = LC_OUTPUT_CSV;
-	s = render(lc_runview_runs(&v, r, NULL, 1), LC_OUTPUT_CSV);
+	s = runs_text(&v, r, NULL, 1);
 	assert_string_equal(s, "run_id,fire_id,job,trigger,attempt,status,"
 	    "exit_code,signal,scheduled_at,started_at,finished_at,duration_ms,"
 	    "host,error\r\n0a1b2c3d-0000-4000-8000-000000000001,"
@@ -151,6 +161,51 @@ test_runs_table_csv(void **state)
 	    "2026-11-24T02:00:00.004Z,2026-11-24T02:00:00.009Z,"
 	    "2026-11-24T02:04:12.009Z,252000,db1,exit status 3\r\n");
 	free(s);
+}
+
+/* CSV carries runjson's keys in its order, and the same values. */
+static void
+test_csv_matches_json(void **state)
+{
+	struct lc_runview	 v = { berlin, LC_OUTPUT_CSV };
+	struct lc_run		 r[2];
+	const char		*key;
+	json_t			*a, *o, *val;
+	char			*csv, *json, *line, *field, *p, buf[64];
+	size_t			 i;
+
+	make_runs(r);
+	csv = runs_text(&v, r, NULL, 2);
+	v.format = LC_OUTPUT_JSON;
+	json = runs_text(&v, r, NULL, 2);
+	a = json_loads(json, 0, NULL);
+	assert_non_null(a);
+	p = csv;
+	line = strsep(&p, "\n");		/* the header */
+	o = json_array_get(a, 0);
+	json_object_foreach(o, key, val) {
+		field = strsep(&line, ",\r");
+		assert_string_equal(field, key);
+	}
+	for (i = 0; i < 2; i++) {
+		line = strsep(&p, "\n");
+		o = json_array_get(a, i);
+		json_object_foreach(o, key, val) {
+			field = strsep(&line, ",\r");
+			if (json_is_null(val))
+				snprintf(buf, sizeof buf, "%s", "");
+			else if (json_is_integer(val))
+				snprintf(buf, sizeof buf, "%lld",
+				    (long long)json_integer_value(val));
+			else
+				snprintf(buf, sizeof buf, "%s",
+				    json_string_value(val));
+			assert_string_equal(field, buf);
+		}
+	}
+	json_decref(a);
+	free(csv);
+	free(json);
 }
 
 static const struct lc_event events[] = {
@@ -212,12 +267,14 @@ test_show_json(void **state)
 	struct lc_run		 r[2];
 	json_t			*o, *e;
 	char			*s, out[] = "ok\0nul \xff bad\n";
+	static const char	 want[] = "ok\0nul \xef\xbf\xbd bad\n";
 
 	make_runs(r);
 	r[0].output = out;
 	r[0].output_len = sizeof out - 1;
 	s = lc_runview_show(&v, &r[0], events, LC_NELEM(events));
-	o = json_loads(s, 0, NULL);
+	assert_non_null(strstr(s, "\"ok\\u0000nul "));
+	o = json_loads(s, JSON_ALLOW_NUL, NULL);
 	assert_non_null(o);
 	assert_int_equal(json_object_size(o), 16);
 	assert_string_equal(json_string_value(json_object_get(o, "run_id")),
@@ -230,8 +287,11 @@ test_show_json(void **state)
 	    e, 2), "at")), "2026-11-24T02:00:00.007Z");
 	assert_true(json_is_null(json_object_get(json_array_get(e, 1),
 	    "detail")));
-	assert_string_equal(json_string_value(json_object_get(o, "output")),
-	    "oknul \xef\xbf\xbd bad\n");
+	/* runjson's string: a NUL as \u0000, bad bytes as U+FFFD. */
+	assert_int_equal(json_string_length(json_object_get(o, "output")),
+	    sizeof want - 1);
+	assert_memory_equal(json_string_value(json_object_get(o, "output")),
+	    want, sizeof want - 1);
 	json_decref(o);
 	free(s);
 	s = lc_runview_show(&v, &r[1], NULL, 0);
@@ -371,6 +431,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runs_json),
 		cmocka_unit_test(test_runs_table_csv),
+		cmocka_unit_test(test_csv_matches_json),
 		cmocka_unit_test(test_show_text),
 		cmocka_unit_test(test_show_json),
 		cmocka_unit_test(test_status),
