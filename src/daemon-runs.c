@@ -639,6 +639,8 @@ run_ended(struct lc_daemon *d, struct drun *r, int wstatus)
 			free(cause);
 		} else
 			lost = 1;
+		/* Its supervisor could not remove the secrets: we do. */
+		secrets_remove(d, r->id);
 		lc_history_run_clear(&row);
 		lc_history_run_get(h, r->id, &row, NULL, NULL, NULL);
 	}

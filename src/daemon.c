@@ -317,6 +317,7 @@ setup(struct lc_daemon *d, char **cause)
 	if (nlost > 0)
 		log_warn("%zu runs of an earlier daemon were lost", nlost);
 	runs_adopt(d, h);
+	secrets_clean(d, h);
 	d->sched = build_sched(d, d->cfg, NULL, h);
 	runs_reboot(d, h);
 	lc_history_close(h);

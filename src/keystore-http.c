@@ -29,6 +29,30 @@ enum outcome {
 	OUTCOME_FAIL
 };
 
+/* Set by lc_keystore_set_cancel; *cancel_flag != 0 ends a fetch. */
+static volatile sig_atomic_t	*cancel_flag;
+
+void
+lc_keystore_set_cancel(volatile sig_atomic_t *flag)
+{
+	cancel_flag = flag;
+}
+
+static int
+cancelled(void)
+{
+	return (cancel_flag != NULL && *cancel_flag != 0);
+}
+
+/* libcurl calls it at every turn of its loop, also after a signal
+ * interrupted its wait; non-zero aborts the transfer. */
+static int
+progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	return (cancelled());
+}
+
 /* Appends "/"-separated segments of s, each URL-encoded. */
 static int
 add_segments(struct lc_buf *b, const char *s, const char *what, char **msg)
@@ -305,6 +329,8 @@ easy_new(struct keystore_fetch *f, CURLU *u, struct curl_slist *hdrs,
 	    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) == 0 &&
 	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) == 0 &&
 	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == 0 &&
+	    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L) == 0 &&
+	    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb) == 0 &&
 	    curl_easy_setopt(c, CURLOPT_PROXY, "") == 0 &&
 	    curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED) == 0 &&
 	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
@@ -477,6 +503,10 @@ attempt(struct keystore_fetch *f, CURL *c, char *errbuf, char **msg)
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	f->stats->http_status = status;
 	if (rc != CURLE_OK) {
+		if (rc == CURLE_ABORTED_BY_CALLBACK) {
+			xasprintf(msg, "cancelled");
+			return (OUTCOME_FAIL);
+		}
 		if (f->body.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
 			xasprintf(msg, "reply larger than %d bytes",
 			    LC_KEYSTORE_MAX_BODY);
@@ -510,7 +540,7 @@ backoff(int n)
 	ms = ms * 3 / 4 + (int64_t)(r % (unsigned int)(ms / 2 + 1));
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = (ms % 1000) * 1000000;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR && !cancelled())
 		;
 }
 
@@ -529,11 +559,16 @@ perform(struct keystore_fetch *f, CURL *c, char *errbuf, char **msg)
 		free(*msg);
 		*msg = NULL;
 		o = attempt(f, c, errbuf, msg);
-		if (o != OUTCOME_RETRY || n >= tries)
+		if (o != OUTCOME_RETRY || n >= tries || cancelled())
 			break;
 		log_debug("keystore \"%s\": attempt %d: %s; retrying",
 		    f->ks->name, n, *msg);
 		backoff(n);
+		if (cancelled()) {
+			free(*msg);
+			xasprintf(msg, "cancelled");
+			return (OUTCOME_FAIL);
+		}
 	}
 	return (o);
 }

@@ -288,6 +288,12 @@ fetch_secrets(struct run *r, struct lc_buf *err)
 	if (js->keystore == NULL)
 		return (LC_RUN_RUNNING);
 	r->secrets = lc_keystore_fetch_job(js, &st, &cause);
+	if (r->secrets == NULL && cancel_signal != 0) {
+		lc_buf_printf(err, "cancelled by %s while fetching secrets",
+		    strsignal(cancel_signal));
+		free(cause);
+		return (LC_RUN_CANCELLED);
+	}
 	if (r->secrets == NULL)
 		goto fail;
 	detail = lc_keystore_event_detail(js->keystore, r->secrets, &st);
@@ -297,6 +303,9 @@ fetch_secrets(struct run *r, struct lc_buf *err)
 	    (r->secret_env = lc_secret_set_env(r->secrets, js, &cause)) == NULL)
 		goto fail;
 	if (js->nfiles > 0) {
+		/* lockcron run may come before any daemon made runtime_dir. */
+		if (lc_mkdir_p(r->opts->cfg->runtime_dir, 0755, &cause) != 0)
+			goto fail;
 		r->secret_dir = lc_secret_dir_path(r->opts->cfg->runtime_dir,
 		    r->id);
 		if (lc_secret_files_write(r->secrets, js, r->secret_dir, r->uid,
@@ -491,21 +500,35 @@ start_record(struct run *r, char **cause)
 	return (0);
 }
 
-/* Frees what the run held: secrets first, then the rest. */
+/*
+ * Forgets the run's secrets: the files, then the values. Done before the
+ * row is finished, so that a finished row never has secrets left on disk.
+ */
 static void
-cleanup(struct run *r)
+drop_secrets(struct run *r)
 {
 	char	*cause = NULL;
 
 	lc_masker_free(r->mask[0]);
 	lc_masker_free(r->mask[1]);
+	r->mask[0] = r->mask[1] = NULL;
 	if (r->secret_dir != NULL &&
 	    lc_secret_dir_remove(r->secret_dir, &cause) != 0) {
 		log_error("job=%s run=%s: %s", r->job->name, r->id, cause);
 		free(cause);
 	}
 	free(r->secret_dir);
+	r->secret_dir = NULL;
 	lc_secret_set_free(r->secrets);
+	r->secrets = NULL;
+	r->secret_env = NULL;
+}
+
+/* Frees what the run held: secrets first, then the rest. */
+static void
+cleanup(struct run *r)
+{
+	drop_secrets(r);
 	if (r->live_fd != -1)
 		close(r->live_fd);
 	if (r->live_path != NULL)
@@ -553,6 +576,7 @@ lc_supervise(const struct lc_supervise_opts *o,
 	/* Handled until the row is finished: a late SIGTERM must not leave
 	 * it "running". */
 	catch_cancel(&old_term, &old_int);
+	lc_keystore_set_cancel(&cancel_signal);
 	lc_history_end_init(&end, LC_RUN_FAILED);
 	if (lc_proc_set_subreaper(cause) != 0) {
 		lc_buf_printf(&err, "%s", *cause);
@@ -583,6 +607,7 @@ lc_supervise(const struct lc_supervise_opts *o,
 		}
 	}
 
+	drop_secrets(&r);
 	end.status = st;
 	end.error = err.len > 0 ? err.data : NULL;
 	keep = r.tail.len < (size_t)o->job->keep_bytes ? r.tail.len :
@@ -595,11 +620,14 @@ lc_supervise(const struct lc_supervise_opts *o,
 	res->status = st;
 	res->exit_code = end.exit_code;
 	res->signal = end.signal;
+	snprintf(res->error, sizeof res->error, "%s", err.len > 0 ? err.data :
+	    "");
 	log_debug("job=%s run=%s status=%s%s%s", o->job->name, r.id,
 	    lc_history_status_name(st), err.len > 0 ? " error=" : "",
 	    err.len > 0 ? err.data : "");
 	lc_buf_free(&err);
 	cleanup(&r);
+	lc_keystore_set_cancel(NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGINT, &old_int, NULL);
 	/* The row is finished and the lock released: now it may send. */
