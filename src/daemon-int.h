@@ -43,6 +43,7 @@ struct lc_daemon {
 	int				 sfd;	/* signalfd */
 	int				 lfd;	/* control socket */
 	int				 lockfd; /* state_dir/lockcrond.lock */
+	int				 pidfile_ours; /* we wrote it */
 	struct drun			**runs;	/* in queue order */
 	size_t				  nruns;
 	struct lc_ctl_conn		**conns;
