@@ -140,7 +140,7 @@ run_check(const char *lockcron, const char *path, double *cpu, long *rss_kb)
 static double
 bench_load(const char *path, size_t *njobs)
 {
-	struct lc_config_opts	 opts = { geteuid() == 0 };
+	struct lc_config_opts	 opts = { .as_root = geteuid() == 0 };
 	struct lc_config_diag	 diag = { 0 };
 	struct lc_config	*cfg;
 	double			 t[REPS], t0;

@@ -126,8 +126,9 @@ cmd_run(int argc, char **argv)
 	}
 	rc = lc_supervise_exit_status(&res);
 	if (res.status != LC_RUN_SUCCEEDED)
-		cli_error("run %s of %s: %s", res.run_id, job->name,
-		    lc_history_status_name(res.status));
+		cli_error("run %s of %s: %s%s%s", res.run_id, job->name,
+		    lc_history_status_name(res.status),
+		    res.error[0] != '\0' ? ": " : "", res.error);
 	lc_config_free(cfg);
 	return (rc);
 }

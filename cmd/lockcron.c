@@ -15,7 +15,8 @@ static const struct cli_command commands[] = {
 	{ "check", "[-c FILE]",
 	  "validate the config and its drop-ins", cmd_check },
 	{ "list", "[-c FILE] [--format table|json|csv] [--from TIME]",
-	  "list the jobs with their next fire times", cmd_list },
+	  "list the jobs with their next fire times and last runs",
+	  cmd_list },
 	{ "next", "[--tz ZONE] [--from TIME] [-n COUNT] [-c FILE] EXPR|JOB",
 	  "print the next fire times of a schedule or a job", cmd_next },
 	{ "run", "[-c FILE] [--no-wait] JOB",
@@ -27,6 +28,24 @@ static const struct cli_command commands[] = {
 	{ "resume", "[-c FILE] JOB", "resume a paused job", cmd_resume },
 	{ "reload", "[-c FILE]",
 	  "make the daemon re-read its configuration", cmd_reload },
+	{ "edit", "[-c FILE] [JOB]",
+	  "edit the config (or JOB's drop-in), check it, install, reload",
+	  cmd_edit },
+	{ "history", "[-c FILE] [--status S[,S...]] [--trigger K[,K...]] "
+	  "[--since TIME] [--until TIME] [--limit N] "
+	  "[--format table|json|csv] [JOB...]",
+	  "list runs, newest first", cmd_history },
+	{ "show", "[-c FILE] [--format table|json] RUN",
+	  "show a run: its fields, events and output", cmd_show },
+	{ "status", "[-c FILE] [--format table|json|csv] [JOB...]",
+	  "each job's last run, last success and next fire (exit 0, 1 or 3)",
+	  cmd_status },
+	{ "logs", "[-c FILE] [--follow] RUN",
+	  "print a run's output, or follow it while it runs", cmd_logs },
+	{ "metrics", "[-c FILE] [--output FILE]",
+	  "print the history as Prometheus metrics", cmd_metrics },
+	{ "prune", "[-c FILE] [--keep-days N] [--keep-runs N] [--dry-run]",
+	  "delete old runs from the history", cmd_prune },
 	{ "import-crontab", "[--system] [--user NAME] [FILE|-]",
 	  "convert a crontab(5) file into lockcron jobs", cmd_import_crontab },
 };
@@ -66,7 +85,8 @@ usage(FILE *f)
 {
 	size_t	 i;
 
-	fprintf(f, "usage: lockcron [--version] [--help] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: lockcron [--version] [--help] [-c FILE] COMMAND "
+	    "[ARGS]\n\n"
 	    "commands:\n");
 	for (i = 0; i < LC_NELEM(commands); i++)
 		fprintf(f, "  %-16s %s\n", commands[i].name,
@@ -92,6 +112,17 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("lockcron %s\n", PACKAGE_VERSION);
 		return (CLI_OK);
+	}
+	/* A global -c FILE, before the command, stands for every command's. */
+	if (argc >= 3 && (strcmp(argv[1], "-c") == 0 ||
+	    strcmp(argv[1], "--config") == 0)) {
+		setenv("LOCKCRON_CONFIG", argv[2], 1);
+		argc -= 2;
+		argv += 2;
+		if (argc < 2) {
+			usage(stderr);
+			return (CLI_USAGE);
+		}
 	}
 	if ((cmd = cli_find(argv[1])) == NULL) {
 		cli_error("unknown command \"%s\"", argv[1]);

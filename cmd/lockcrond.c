@@ -12,7 +12,6 @@
 
 #include "lockcron/config.h"
 #include "lockcron/daemon.h"
-#include "lockcron/keystore.h"
 #include "lockcron/log.h"
 
 static void
@@ -107,8 +106,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "lockcrond: %s\n", cause);
 		return (1);
 	}
-	if (lc_keystore_global_init(&cause) != 0 ||
-	    lc_daemon_run(&opts, &cause) != 0) {
+	/* No lc_keystore_global_init() here: the daemon never talks to a
+	 * keystore, and libcurl's TLS set-up would triple its memory. Each
+	 * supervisor initialises it on first use. */
+	if (lc_daemon_run(&opts, &cause) != 0) {
 		log_error("%s", cause);
 		fprintf(stderr, "lockcrond: %s\n", cause);
 		free(cause);

@@ -2,8 +2,9 @@
  * Reading config files: one open descriptor per file, checked (as root:
  * owned by root and not writable by group or others, as cron(8) demands of
  * crontabs) before a byte is parsed; @include directives found by a scan
- * that follows libconfig's own lexer, so they can be refused as root; and
- * the drop-in directory listed in name order.
+ * that follows libconfig's own lexer, so they can be refused as root; a
+ * long jobs list parsed in chunks re-read from the descriptor (see
+ * config-split.c); and the drop-in directory listed in name order.
  */
 #include "config.h"
 
@@ -110,6 +111,8 @@ read_all(struct cfg_ctx *ctx, int fd, size_t file, off_t size, size_t *lenp)
 	size_t	 cap, len = 0;
 	ssize_t	 n;
 
+	if (size > CFG_FILE_MAX)
+		goto big;
 	cap = (size_t)size + 1;
 	buf = xmalloc(cap);
 	for (;;) {
@@ -133,19 +136,21 @@ read_all(struct cfg_ctx *ctx, int fd, size_t file, off_t size, size_t *lenp)
 		len += (size_t)n;
 	}
 	if (len > CFG_FILE_MAX) {
-		cfg_error_at(ctx, file, 0, "larger than %d MiB",
-		    CFG_FILE_MAX / 1024 / 1024);
 		free(buf);
-		return (NULL);
+		goto big;
 	}
 	buf[len] = '\0';
 	*lenp = len;
 	return (buf);
+big:
+	cfg_error_at(ctx, file, 0, "larger than %d MiB",
+	    CFG_FILE_MAX / 1024 / 1024);
+	return (NULL);
 }
 
 /*
- * Opens a regular file (as root: root's, not writable by group or others)
- * and reads it whole. The descriptor stays open in ft: the chunks of a
+ * Opens a regular file (as root: root's, not writable by group or others),
+ * or the copy that opts->replace_with puts in its place, and reads it whole. The descriptor stays open in ft: the chunks of a
  * long jobs list are read again from it, one at a time.
  */
 static int
@@ -153,6 +158,9 @@ read_text(struct cfg_ctx *ctx, const char *path, struct cfg_text *ft)
 {
 	size_t	 file = ctx->file;
 
+	if (ctx->opts->replace_path != NULL &&
+	    strcmp(path, ctx->opts->replace_path) == 0)
+		path = ctx->opts->replace_with;
 	ft->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (ft->fd == -1) {
 		cfg_error_at(ctx, file, 0, "cannot open: %s", strerror(errno));
@@ -257,8 +265,9 @@ scan_includes(const char *text, size_t len, size_t *nout)
 }
 
 /* Reports and blanks out the @include lines we refuse (keeping newlines,
- * so that line numbers stay right and the rest can still be checked). */
-static void
+ * so that line numbers stay right and the rest can still be checked).
+ * Returns how many directives there were. */
+static size_t
 check_includes(struct cfg_ctx *ctx, char *text, size_t len)
 {
 	struct incl	*v;
@@ -286,6 +295,7 @@ check_includes(struct cfg_ctx *ctx, char *text, size_t len)
 		free(v[i].path);
 	}
 	free(v);
+	return (n);
 }
 
 /* Reports a NUL byte: libconfig would silently stop reading there. */
@@ -376,58 +386,36 @@ unchanged(const struct cfg_text *ft)
 	    st.st_ctim.tv_nsec == ft->st.st_ctim.tv_nsec);
 }
 
-/* The first syntax error among the chunks, if any: line, text. */
-static int
-first_chunk_error(struct cfg_ctx *ctx, struct cfg_text *ft, int *line,
-    char **why)
-{
-	const char	*file;
-	config_t	*c;
-	char		*text;
-	size_t		 k;
-	int		 start;
-
-	for (k = 0; k < cfg_split_count(&ft->split); k++) {
-		text = cfg_split_chunk(ft->text, &ft->split, k, &start);
-		c = parse(ctx, text, line, &file, why);
-		free(text);
-		if (c == NULL) {
-			*line += start - 1;
-			free((char *)file);
-			return (1);
-		}
-		cfg_file_done(c);
-	}
-	return (0);
-}
-
-/* Parses the file's text, without the body of its jobs list when that can
- * be read in chunks; reports the first syntax error, as libconfig would. */
+/*
+ * Parses the file's text, without the body of its jobs list when that can
+ * be read in chunks. On a syntax error, reports the one libconfig finds
+ * first in the whole text: a chunk's error may come before the one in the
+ * rest, and lines alone cannot always tell (a list on one line).
+ */
 static config_t *
 parse_main(struct cfg_ctx *ctx, struct cfg_text *ft)
 {
 	const char	*file;
 	config_t	*c;
-	char		*text, *why, *cwhy;
-	int		 line, cline;
+	char		*text, *why;
+	int		 line;
 
 	ft->has_split = cfg_chunk_jobs > 0 && cfg_split_find(ft->text, ft->len,
 	    cfg_chunk_jobs, &ft->split) == 0;
-	if (!ft->has_split)
-		c = parse(ctx, ft->text, &line, &file, &why);
-	else {
+	if (ft->has_split) {
 		text = cfg_split_main(ft->text, ft->len, &ft->split);
 		c = parse(ctx, text, &line, &file, &why);
 		free(text);
-	}
-	if (c != NULL)
-		return (c);
-	/* A chunk (all within the list) may hold an earlier error. */
-	if (ft->has_split && file == NULL && line >= ft->split.lines[0] &&
-	    first_chunk_error(ctx, ft, &cline, &cwhy)) {
+		if (c != NULL)
+			return (c);
+		free((char *)file);
 		free(why);
-		why = cwhy;
-		line = cline;
+	}
+	if ((c = parse(ctx, ft->text, &line, &file, &why)) != NULL) {
+		/* Cannot happen: the rest failed to parse on its own. */
+		cfg_split_free(&ft->split);
+		ft->has_split = 0;
+		return (c);
 	}
 	cfg_error_at(ctx, cfg_file_of(ctx, file), line, "%s", why);
 	free((char *)file);
@@ -445,7 +433,7 @@ cfg_file_open(struct cfg_ctx *ctx, const char *path)
 {
 	struct cfg_text	*ft;
 	char		*dir;
-	size_t		 i;
+	size_t		 i, nincl;
 
 	ctx->file = cfg_file_add(ctx, path);
 	dir = xstrdup(path);
@@ -454,17 +442,23 @@ cfg_file_open(struct cfg_ctx *ctx, const char *path)
 	free(dir);
 	ft = xcalloc(1, sizeof *ft);
 	ft->fd = -1;
-	ft->mark = ctx->nmsgs;
+	ft->njobs = ctx->cfg->njobs;
 	if (read_text(ctx, path, ft) != 0 ||
 	    check_nul(ctx, ft->text, ft->len) != 0)
 		goto fail;
-	check_includes(ctx, ft->text, ft->len);
+	nincl = check_includes(ctx, ft->text, ft->len);
+	ft->mark = ctx->nmsgs;	/* what a chunk's syntax error replaces */
 	if ((ft->c = parse_main(ctx, ft)) == NULL)
 		goto fail;
-	/* The chunks are read again from the file, one at a time: the text
-	 * of 100,000 jobs need not stay beside their table. */
-	free(ft->text);
-	ft->text = NULL;
+	/*
+	 * The chunks are read again from the file, one at a time: the text
+	 * of 100,000 jobs need not stay beside their table. Not when it had
+	 * @include lines: the text read is the one with them blanked out.
+	 */
+	if (nincl == 0) {
+		free(ft->text);
+		ft->text = NULL;
+	}
 	/* Every file libconfig opened itself, in order. */
 	for (i = 0; i < ft->c->num_filenames; i++)
 		cfg_file_of(ctx, ft->c->filenames[i]);
@@ -477,6 +471,16 @@ cfg_file_open(struct cfg_ctx *ctx, const char *path)
 fail:
 	cfg_file_close(ctx, ft);
 	return (NULL);
+}
+
+/* A chunk failed: the file counts as unreadable, as libconfig would have
+ * stopped there: forget its messages and the jobs read from it. */
+static void
+chunk_failed(struct cfg_ctx *ctx, struct cfg_text *ft)
+{
+	cfg_msgs_truncate(ctx, ft->mark);
+	cfg_jobs_truncate(ctx, ft->njobs);
+	ft->failed = 1;
 }
 
 /*
@@ -500,20 +504,25 @@ cfg_file_chunk(struct cfg_ctx *ctx, struct cfg_text *ft, size_t *base)
 	if ((text = read_chunk(ft, ft->next, &start)) == NULL ||
 	    (ft->next + 1 == cfg_split_count(&ft->split) && !unchanged(ft))) {
 		free(text);
-		cfg_msgs_truncate(ctx, ft->mark);
+		chunk_failed(ctx, ft);
 		cfg_error_at(ctx, ctx->file, 0, "the file changed while it was "
 		    "read; check it again");
-		ft->failed = 1;
 		return (NULL);
 	}
 	c = parse(ctx, text, &line, &file, &why);
 	free(text);
 	if (c == NULL) {
 		free((char *)file);
-		cfg_msgs_truncate(ctx, ft->mark);
+		chunk_failed(ctx, ft);
 		cfg_error_at(ctx, ctx->file, line + start - 1, "%s", why);
 		free(why);
-		ft->failed = 1;
+		return (NULL);
+	}
+	if (ctx->opts->as_root && c->num_filenames > 0) {
+		cfg_file_done(c);
+		chunk_failed(ctx, ft);
+		cfg_error_at(ctx, ctx->file, 0, "@include is refused when "
+		    "running as root");
 		return (NULL);
 	}
 	ctx->line_offset = start - 1;

@@ -121,6 +121,7 @@ struct cfg_text {
 	size_t			 next;		/* the next chunk */
 	size_t			 base;		/* jobs before it */
 	size_t			 mark;		/* messages before this file */
+	size_t			 njobs;		/* jobs before this file */
 	int			 failed;	/* a chunk had a syntax error */
 };
 extern size_t	 cfg_chunk_jobs;
@@ -194,6 +195,7 @@ int	 cfg_group_exists(struct cfg_ctx *, const char *);
 /* config-job.c */
 void	 cfg_jobs_parse(struct cfg_ctx *, const config_setting_t *, size_t);
 void	 cfg_jobs_reserve(struct cfg_ctx *, size_t);
+void	 cfg_jobs_truncate(struct cfg_ctx *, size_t);
 void	 cfg_defaults_check(struct cfg_ctx *, const config_setting_t *);
 void	 cfg_jobs_finish(struct cfg_ctx *);
 void	 cfg_job_clear(struct lc_job *);

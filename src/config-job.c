@@ -760,6 +760,16 @@ cfg_jobs_reserve(struct cfg_ctx *ctx, size_t n)
 	cfg->jobs = xreallocarray(cfg->jobs, ctx->jobs_cap, sizeof *cfg->jobs);
 }
 
+/* Forgets the jobs after the first n. */
+void
+cfg_jobs_truncate(struct cfg_ctx *ctx, size_t n)
+{
+	struct lc_config	*cfg = ctx->cfg;
+
+	while (cfg->njobs > n)
+		cfg_job_clear(&cfg->jobs[--cfg->njobs]);
+}
+
 /* The jobs of a list; base: elements of the same list read before. */
 void
 cfg_jobs_parse(struct cfg_ctx *ctx, const config_setting_t *jobs, size_t base)

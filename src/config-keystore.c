@@ -359,14 +359,42 @@ ks_walk(struct cfg_ctx *ctx, struct kb *kb)
 	cfg_apply(ctx, ks_keys, LC_NELEM(ks_keys), kb, kb->grp, NULL);
 }
 
+/* Reads a keystore's name first, so that every message names it. */
+static const char *
+ks_name_read(struct cfg_ctx *ctx, const config_setting_t *grp, size_t nth)
+{
+	const struct lc_config	*cfg = ctx->cfg;
+	const config_setting_t	*s;
+	const char		*name = NULL;
+	size_t			 i;
+
+	cfg_set_prefix(ctx, "keystore #%zu: ", nth);
+	if ((s = config_setting_get_member(grp, "name")) == NULL) {
+		cfg_error(ctx, grp, "missing `name`");
+		return (NULL);
+	}
+	if (cfg_get_nonempty(ctx, s, &name) != 0)
+		return (NULL);
+	if (!cfg_valid_name(name)) {
+		cfg_error(ctx, s, "invalid keystore name \"%s\" (use letters, "
+		    "digits, '.', '_' and '-')", name);
+		return (NULL);
+	}
+	cfg_set_prefix(ctx, "keystore `%s`: ", name);
+	for (i = 0; i < cfg->nkeystores; i++)
+		if (strcmp(cfg->keystores[i].name, name) == 0)
+			cfg_error(ctx, s, "duplicate keystore name (first "
+			    "defined at %s:%d)", cfg->keystores[i].src_file,
+			    cfg->keystores[i].src_line);
+	return (name);
+}
+
 static void
 ks_parse(struct cfg_ctx *ctx, const config_setting_t *grp, size_t nth)
 {
 	struct lc_config	*cfg = ctx->cfg;
-	const config_setting_t	*s;
 	struct kb		 kb;
-	const char		*name = NULL;
-	size_t			 i;
+	const char		*name;
 
 	if (config_setting_type(grp) != CONFIG_TYPE_GROUP) {
 		cfg_error(ctx, grp, "each element of `keystores` must be a "
@@ -384,24 +412,7 @@ ks_parse(struct cfg_ctx *ctx, const config_setting_t *grp, size_t nth)
 	kb.ks->src_file = cfg->files[cfg_setting_file(ctx, grp)];
 	kb.ks->src_line = cfg_setting_line(ctx, grp);
 	ctx->anchor = grp;
-	cfg_set_prefix(ctx, "keystore #%zu: ", nth);
-	if ((s = config_setting_get_member(grp, "name")) == NULL)
-		cfg_error(ctx, grp, "missing `name`");
-	else if (cfg_get_nonempty(ctx, s, &name) == 0 &&
-	    !cfg_valid_name(name)) {
-		cfg_error(ctx, s, "invalid keystore name \"%s\" (use letters, "
-		    "digits, '.', '_' and '-')", name);
-		name = NULL;
-	}
-	if (name != NULL) {
-		cfg_set_prefix(ctx, "keystore `%s`: ", name);
-		for (i = 0; i < cfg->nkeystores; i++)
-			if (strcmp(cfg->keystores[i].name, name) == 0)
-				cfg_error(ctx, s, "duplicate keystore name "
-				    "(first defined at %s:%d)",
-				    cfg->keystores[i].src_file,
-				    cfg->keystores[i].src_line);
-	}
+	name = ks_name_read(ctx, grp, nth);
 	ks_walk(ctx, &kb);
 	ks_finish(ctx, &kb);
 	cfg_set_prefix(ctx, NULL);
@@ -573,30 +584,27 @@ sec_env(struct cfg_ctx *ctx, void *obj, const config_setting_t *s,
 	}
 }
 
-/* One element of secrets.files: { name; key; mode; }. */
-static void
-sec_file(struct cfg_ctx *ctx, struct lc_job_secrets *sec,
-    const config_setting_t *g)
+/* Reads the keys of one secrets.files element; 0 when all were valid. */
+static int
+sec_file_keys(struct cfg_ctx *ctx, const config_setting_t *g,
+    const char **name, const char **key, mode_t *mode)
 {
 	static const char *const keys[] = { "name", "key", "mode" };
 	const config_setting_t	*s;
-	const char		*name = NULL, *key = NULL, *best;
-	mode_t			 mode = 0400;
+	const char		*best;
 	size_t			 i;
 	int			 ok = 1;
 
-	if (cfg_need_group(ctx, g) != 0)
-		return;
 	for (i = 0; i < (size_t)config_setting_length(g); i++) {
 		s = config_setting_get_elem(g, (unsigned int)i);
 		if (strcmp(config_setting_name(s), "name") == 0)
-			ok &= cfg_get_nonempty(ctx, s, &name) == 0;
+			ok &= cfg_get_nonempty(ctx, s, name) == 0;
 		else if (strcmp(config_setting_name(s), "key") == 0)
-			ok &= cfg_get_nonempty(ctx, s, &key) == 0;
+			ok &= cfg_get_nonempty(ctx, s, key) == 0;
 		else if (strcmp(config_setting_name(s), "mode") == 0) {
-			if (cfg_get_mode(ctx, s, 0777, "0400", &mode) != 0)
+			if (cfg_get_mode(ctx, s, 0777, "0400", mode) != 0)
 				ok = 0;
-			else if (mode & 022) {
+			else if (*mode & 022) {
 				cfg_error(ctx, s, "`secrets.files.mode` must "
 				    "not let group or others write (\"0400\" "
 				    "or \"0600\" are usual)");
@@ -611,11 +619,27 @@ sec_file(struct cfg_ctx *ctx, struct lc_job_secrets *sec,
 			cfg_error(ctx, s, "unknown key `secrets.files.%s`",
 			    config_setting_name(s));
 	}
+	return (ok ? 0 : -1);
+}
+
+/* One element of secrets.files: { name; key; mode; }. */
+static void
+sec_file(struct cfg_ctx *ctx, struct lc_job_secrets *sec,
+    const config_setting_t *g)
+{
+	const char	*name = NULL, *key = NULL;
+	mode_t		 mode = 0400;
+	size_t		 i;
+	int		 rc;
+
+	if (cfg_need_group(ctx, g) != 0)
+		return;
+	rc = sec_file_keys(ctx, g, &name, &key, &mode);
 	if (name == NULL && config_setting_get_member(g, "name") == NULL)
 		cfg_error(ctx, g, "`secrets.files`: missing `name`");
 	if (key == NULL && config_setting_get_member(g, "key") == NULL)
 		cfg_error(ctx, g, "`secrets.files`: missing `key`");
-	if (!ok || name == NULL || key == NULL)
+	if (rc != 0 || name == NULL || key == NULL)
 		return;
 	if (strchr(name, '/') != NULL || strcmp(name, ".") == 0 ||
 	    strcmp(name, "..") == 0 || strlen(name) > 255) {

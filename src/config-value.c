@@ -45,6 +45,33 @@ cfg_file_of(struct cfg_ctx *ctx, const char *name)
 static void	add_msg(struct cfg_ctx *, size_t, int, int, const char *,
 		    va_list) LC_PRINTF(5, 0);
 
+/* A message is one line, whatever the values it quotes hold: control
+ * characters are escaped (no forged log lines, no terminal escapes). */
+static char *
+one_line(char *s)
+{
+	struct lc_buf		 b = { 0 };
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			break;
+	if (*p == '\0')
+		return (s);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '\n')
+			lc_buf_addstr(&b, "\\n");
+		else if (*p == '\t')
+			lc_buf_addstr(&b, "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			lc_buf_printf(&b, "\\x%02x", *p);
+		else
+			lc_buf_add(&b, p, 1);
+	}
+	free(s);
+	return (lc_buf_steal(&b));
+}
+
 static void
 add_msg(struct cfg_ctx *ctx, size_t file, int line, int warning,
     const char *fmt, va_list ap)
@@ -60,6 +87,7 @@ add_msg(struct cfg_ctx *ctx, size_t file, int line, int warning,
 		    sizeof *ctx->msgs);
 	}
 	xvasprintf(&text, fmt, ap);
+	text = one_line(text);
 	m = &ctx->msgs[ctx->nmsgs];
 	m->file = file;
 	m->line = line;

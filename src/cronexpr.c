@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,8 +22,15 @@
 #include "lockcron/util.h"
 
 #define NONE		INT64_MIN
+/* No UTC offset is larger, either way (the tz database tops at 25:59). */
+#define MAX_OFFSET	((int64_t)26 * 3600)
 /* One Gregorian cycle: every calendar pattern repeats within it. */
 #define CYCLE_SECS	((int64_t)146097 * 86400)
+/*
+ * Instants from -2^55 to 2^55 s (about a billion years either way): beyond
+ * that, the year of struct lc_civil no longer fits in an int.
+ */
+#define MAX_INSTANT	((int64_t)1 << 55)
 
 enum field { F_SEC, F_MIN, F_HOUR, F_DOM, F_MONTH, F_DOW, F_COUNT };
 
@@ -71,21 +79,35 @@ static const struct {
 };
 
 /* Reads a number or a name; returns the text after it, NULL on error. */
+/*
+ * Reads a run of digits; values above 1000 saturate, so they stay out of
+ * every range without overflowing. Returns the text after the digits.
+ */
+static const char *
+read_digits(const char *p, long *out)
+{
+	long	 v = 0;
+
+	for (; isdigit((unsigned char)*p); p++)
+		if (v <= 1000)
+			v = v * 10 + (*p - '0');
+	*out = v;
+	return (p);
+}
+
 static const char *
 parse_value(enum field f, const char *p, int *out, char **cause)
 {
-	const char	**names = NULL;
+	const char	**names = NULL, *start = p;
 	size_t		 nnames = 0, i, len;
 	long		 v;
 
 	if (isdigit((unsigned char)*p)) {
-		v = 0;
-		while (isdigit((unsigned char)*p) && v <= 1000)
-			v = v * 10 + (*p++ - '0');
+		p = read_digits(p, &v);
 		if (v < fields[f].min || v > fields[f].max) {
-			lc_set_cause(cause, "%s field: %ld is out of range "
-			    "(%d-%d)", fields[f].name, v, fields[f].min,
-			    fields[f].max);
+			lc_set_cause(cause, "%s field: %.*s is out of range "
+			    "(%d-%d)", fields[f].name, (int)(p - start), start,
+			    fields[f].min, fields[f].max);
 			return (NULL);
 		}
 		*out = (int)v;
@@ -128,8 +150,9 @@ parse_value(enum field f, const char *p, int *out, char **cause)
 static const char *
 parse_item(enum field f, const char *p, uint64_t *mask, char **cause)
 {
-	int	 lo, hi, step = 1, v, explicit_range = 0;
-	long	 s;
+	const char	*digits;
+	int		 lo, hi, step = 1, v, explicit_range = 0;
+	long		 s;
 
 	if (*p == '*') {
 		lo = fields[f].min;
@@ -139,6 +162,11 @@ parse_item(enum field f, const char *p, uint64_t *mask, char **cause)
 		if ((p = parse_value(f, p, &lo, cause)) == NULL)
 			return (NULL);
 		hi = lo;
+		if (*p == '-' && (p[1] == '\0' || p[1] == ',')) {
+			lc_set_cause(cause, "%s field: a range needs a value "
+			    "after \"-\"", fields[f].name);
+			return (NULL);
+		}
 		if (*p == '-') {
 			if ((p = parse_value(f, p + 1, &hi, cause)) == NULL)
 				return (NULL);
@@ -157,15 +185,15 @@ parse_item(enum field f, const char *p, uint64_t *mask, char **cause)
 			    "after \"/\"", fields[f].name);
 			return (NULL);
 		}
-		s = 0;
-		while (isdigit((unsigned char)*p) && s <= 1000)
-			s = s * 10 + (*p++ - '0');
+		digits = p;
+		p = read_digits(p, &s);
 		if (!explicit_range && hi == lo)	/* "a/n": a to the max */
 			hi = fields[f].max;
 		if (s == 0 || s > hi - lo + 1) {
-			lc_set_cause(cause, "%s field: step %ld must be from 1 "
-			    "to %d, the size of the range %d-%d",
-			    fields[f].name, s, hi - lo + 1, lo, hi);
+			lc_set_cause(cause, "%s field: step %.*s must be from "
+			    "1 to %d, the size of the range %d-%d",
+			    fields[f].name, (int)(p - digits), digits,
+			    hi - lo + 1, lo, hi);
 			return (NULL);
 		}
 		step = (int)s;
@@ -248,23 +276,50 @@ never_fires(const struct lc_cronexpr *e)
 	return (1);
 }
 
+/*
+ * Names the blank-separated field that holds byte pos of text: by its name
+ * when there are 5 or 6 fields, else by its number.
+ */
+static void
+field_at(const char *text, size_t pos, char *buf, size_t len)
+{
+	size_t	 i;
+	int	 n = 0, which = 1, in_word = 0;
+
+	for (i = 0; text[i] != '\0'; i++) {
+		if (text[i] == ' ' || text[i] == '\t')
+			in_word = 0;
+		else if (!in_word) {
+			in_word = 1;
+			n++;
+		}
+		if (i == pos)
+			which = n;
+	}
+	if (n == 5 || n == 6)
+		snprintf(buf, len, "%s field",
+		    fields[(n == 5 ? F_MIN : F_SEC) + which - 1].name);
+	else
+		snprintf(buf, len, "field %d", which);
+}
+
+/* Refuses bytes outside printable ASCII (tabs are blanks). */
 static int
 check_ascii(const char *text, char **cause)
 {
 	const unsigned char	*p;
+	size_t			 pos;
+	char			 where[32];
 
 	for (p = (const unsigned char *)text; *p != '\0'; p++) {
-		if (*p >= 0x80) {
-			lc_set_cause(cause, "non-ASCII byte 0x%02x at position "
-			    "%zu", *p, (size_t)(p - (const unsigned char *)text) + 1);
-			return (-1);
-		}
-		if (*p < 0x20 && *p != '\t') {
-			lc_set_cause(cause, "control character 0x%02x at "
-			    "position %zu", *p,
-			    (size_t)(p - (const unsigned char *)text) + 1);
-			return (-1);
-		}
+		if (*p < 0x80 && (*p >= 0x20 || *p == '\t'))
+			continue;
+		pos = (size_t)(p - (const unsigned char *)text);
+		field_at(text, pos, where, sizeof where);
+		lc_set_cause(cause, "%s: %s 0x%02x at position %zu", where,
+		    *p >= 0x80 ? "non-ASCII byte" : "control character", *p,
+		    pos + 1);
+		return (-1);
 	}
 	return (0);
 }
@@ -296,6 +351,11 @@ lc_cronexpr_parse(const char *text, char **cause)
 	e = xcalloc(1, sizeof *e);
 	copy = xstrdup(text);
 	n = split_fields(copy, words, 6);
+	if (n > 1 && words[0][0] == '@') {
+		lc_set_cause(cause, "%s must stand alone, without other "
+		    "fields", words[0]);
+		goto fail;
+	}
 	if (n == 1 && words[0][0] == '@') {
 		if (strcmp(words[0], "@reboot") == 0) {
 			e->reboot = 1;
@@ -528,8 +588,8 @@ lc_cronexpr_next(const struct lc_cronexpr *e, const struct lc_tz *tz,
 	struct lc_tz_span	 sp;
 	int64_t			 t, horizon, from, end, l;
 
-	if (e->reboot || e->never || after > INT64_MAX / 2 ||
-	    after < INT64_MIN / 2)
+	if (e->reboot || e->never || after >= MAX_INSTANT ||
+	    after < -MAX_INSTANT)
 		return (-1);
 	t = after + 1;
 	horizon = t + CYCLE_SECS + 2 * 86400;
@@ -558,6 +618,17 @@ lc_cronexpr_next(const struct lc_cronexpr *e, const struct lc_tz *tz,
 		if (sp.end >= horizon)
 			return (-1);
 		t = sp.end;
+		/*
+		 * Skip the spans that cannot hold a fire: no instant from t on
+		 * reads a wall clock below t - MAX_OFFSET, so none before
+		 * (first match from there) - MAX_OFFSET can match, not even in
+		 * a gap or a repeat.
+		 */
+		l = match_from(e, t - MAX_OFFSET, horizon + MAX_OFFSET);
+		if (l == NONE)
+			return (-1);
+		if (l - MAX_OFFSET > t)
+			t = l - MAX_OFFSET;
 		lc_tz_span(tz, t, &sp);
 	}
 }

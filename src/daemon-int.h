@@ -76,6 +76,10 @@ int	 runs_set_paused(struct lc_daemon *, const char *job, int,
 	     char **cause);
 size_t	 runs_active(const struct lc_daemon *);
 
+/* daemon-secrets.c */
+void	 secrets_clean(struct lc_daemon *, struct lc_history *);
+void	 secrets_remove(struct lc_daemon *, const char *run_id);
+
 /* daemon-ctl.c */
 void	 ctl_accept(struct lc_daemon *);
 void	 ctl_ready(struct lc_daemon *, size_t i);

@@ -20,6 +20,7 @@
 
 #include "daemon-int.h"
 #include "lockcron/log.h"
+#include "lockcron/notify.h"
 #include "lockcron/supervisor.h"
 #include "lockcron/timefmt.h"
 #include "lockcron/util.h"
@@ -32,6 +33,8 @@ struct batch {
 	struct lc_sched_event	*ev;
 	size_t			 n, cap;
 	int			 prune;
+	char			**notify;	/* final rows to notify about */
+	size_t			  nnotify;
 };
 
 static struct drun *
@@ -107,6 +110,31 @@ collect(const struct lc_sched_event *ev, void *arg)
 	b->n++;
 }
 
+/*
+ * The notifications of rows the daemon finished itself (lost, missed,
+ * skipped, cancelled while queued) go out from a forked notifier, which
+ * runs_reap() reaps: the loop never waits on the network. Call it with no
+ * history handle open.
+ */
+static void
+notify_rows(struct lc_daemon *d, char *const *ids, size_t n)
+{
+	pid_t	 pid;
+
+	if (n == 0)
+		return;
+	if ((pid = lc_notify_fork(0, 1)) == -1) {
+		log_error("cannot fork a notifier for %zu runs: %s", n,
+		    strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		daemon_close_fds_in_child(d);
+		lc_notify_runs(d->cfg, ids, n);
+		_exit(0);
+	}
+}
+
 /* Logs a history write failure; the fire's job does not start. */
 static void
 write_failed(const struct lc_job *job, const char *what, char *cause)
@@ -118,7 +146,7 @@ write_failed(const struct lc_job *job, const char *what, char *cause)
 
 /* Inserts a row that is final at once: missed or skipped. */
 static void
-record_final(struct lc_history *h, const struct lc_job *job,
+record_final(struct lc_history *h, struct batch *b, const struct lc_job *job,
     enum lc_run_status st, enum lc_run_trigger trig, int64_t scheduled_at,
     const char *error, const char *fire_id, int attempt)
 {
@@ -135,6 +163,11 @@ record_final(struct lc_history *h, const struct lc_job *job,
 	row.attempt = attempt > 0 ? attempt : 1;
 	if (lc_history_run_insert(h, &row, id, &cause) != 0)
 		write_failed(job, lc_history_status_name(st), cause);
+	else if (lc_notify_channels(job, st) != 0) {
+		b->notify = xreallocarray(b->notify, b->nnotify + 1,
+		    sizeof *b->notify);
+		b->notify[b->nnotify++] = xstrdup(id);
+	}
 }
 
 /* True when a run of the job is queued or has not got its lock yet. */
@@ -222,7 +255,7 @@ state_clear_retry(struct lc_history *h, const char *job)
 
 /* One due run: skipped (paused, already waiting) or queued. */
 static void
-record_run(struct lc_daemon *d, struct lc_history *h,
+record_run(struct lc_daemon *d, struct lc_history *h, struct batch *b,
     const struct lc_sched_event *ev)
 {
 	const struct lc_job	*job = ev->job;
@@ -238,7 +271,7 @@ record_run(struct lc_daemon *d, struct lc_history *h,
 	    has_waiting_run(d, h, job->name))
 		reason = "already waiting";
 	if (reason != NULL) {
-		record_final(h, job, LC_RUN_SKIPPED, trig,
+		record_final(h, b, job, LC_RUN_SKIPPED, trig,
 		    ev->scheduled_at * 1000, reason, ev->fire_id,
 		    ev->attempt);
 		/* A skipped retry is done with: job_state must not keep it
@@ -266,7 +299,8 @@ record_run(struct lc_daemon *d, struct lc_history *h,
 
 /* A summary row for fires beyond the first LC_SCHED_MISSED_ROWS. */
 static void
-record_missed_many(struct lc_history *h, const struct lc_sched_event *ev)
+record_missed_many(struct lc_history *h, struct batch *bt,
+    const struct lc_sched_event *ev)
 {
 	char	 a[LC_TIME_BUFSZ], b[LC_TIME_BUFSZ], *msg;
 
@@ -274,7 +308,7 @@ record_missed_many(struct lc_history *h, const struct lc_sched_event *ev)
 	    ev->count_capped ? "at least " : "", (long long)ev->count,
 	    lc_time_utc_ms(ev->first * 1000, a),
 	    lc_time_utc_ms(ev->last * 1000, b));
-	record_final(h, ev->job, LC_RUN_MISSED, LC_TRIGGER_SCHEDULE,
+	record_final(h, bt, ev->job, LC_RUN_MISSED, LC_TRIGGER_SCHEDULE,
 	    ev->last * 1000, msg, NULL, 1);
 	free(msg);
 }
@@ -354,15 +388,15 @@ runs_wake(struct lc_daemon *d, int64_t now_ms)
 		for (i = 0; i < b.n; i++) {
 			switch (b.ev[i].kind) {
 			case LC_SCHED_MISSED:
-				record_final(h, b.ev[i].job, LC_RUN_MISSED,
+				record_final(h, &b, b.ev[i].job, LC_RUN_MISSED,
 				    LC_TRIGGER_SCHEDULE,
 				    b.ev[i].scheduled_at * 1000, NULL, NULL, 1);
 				break;
 			case LC_SCHED_MISSED_MANY:
-				record_missed_many(h, &b.ev[i]);
+				record_missed_many(h, &b, &b.ev[i]);
 				break;
 			default:
-				record_run(d, h, &b.ev[i]);
+				record_run(d, h, &b, &b.ev[i]);
 				break;
 			}
 		}
@@ -372,6 +406,8 @@ runs_wake(struct lc_daemon *d, int64_t now_ms)
 			/* Nothing was recorded: nothing may start. */
 			while (d->nruns > first_new)
 				drun_remove(d, d->runs[d->nruns - 1]);
+			while (b.nnotify > 0)
+				free(b.notify[--b.nnotify]);
 		}
 	}
 	if (cause != NULL) {
@@ -379,10 +415,14 @@ runs_wake(struct lc_daemon *d, int64_t now_ms)
 		free(cause);
 	}
 	lc_history_close(h);
+	notify_rows(d, b.notify, b.nnotify);
 done:
 	for (i = 0; i < b.n; i++)
 		free((char *)b.ev[i].fire_id);
 	free(b.ev);
+	for (i = 0; i < b.nnotify; i++)
+		free(b.notify[i]);
+	free(b.notify);
 start:
 	runs_start_queued(d);
 }
@@ -425,14 +465,19 @@ static void
 end_unstarted(struct lc_daemon *d, struct drun *r, enum lc_run_status st,
     const char *why)
 {
+	const struct lc_job	*job = lc_config_find_job(d->cfg, r->job);
 	struct lc_history	*h;
 	struct lc_run_end	 end;
+	char			*id = r->id;
+	int			 done;
 
 	if ((h = daemon_history(d)) != NULL) {
 		lc_history_end_init(&end, st);
 		end.error = why;
-		lc_history_run_finish(h, r->id, &end, NULL);
+		done = lc_history_run_finish(h, r->id, &end, NULL) == 0;
 		lc_history_close(h);
+		if (done && job != NULL && lc_notify_channels(job, st) != 0)
+			notify_rows(d, &id, 1);
 	}
 	log_info("job=%s run=%s status=%s error=\"%s\"", r->job, r->id,
 	    lc_history_status_name(st), why);
@@ -571,10 +616,11 @@ static void
 run_ended(struct lc_daemon *d, struct drun *r, int wstatus)
 {
 	struct lc_history	*h;
-	const struct lc_job	*job;
+	const struct lc_job	*job = NULL;
 	struct lc_run		 row;
 	struct lc_run_end	 end;
-	char			*cause = NULL, why[128];
+	char			*cause = NULL, why[128], *id = r->id;
+	int			 lost = 0;
 
 	if ((h = daemon_history(d)) == NULL) {
 		drun_remove(d, r);
@@ -603,7 +649,10 @@ run_ended(struct lc_daemon *d, struct drun *r, int wstatus)
 		if (lc_history_run_finish(h, r->id, &end, &cause) != 0) {
 			log_error("run=%s: %s", r->id, cause);
 			free(cause);
-		}
+		} else
+			lost = 1;
+		/* Its supervisor could not remove the secrets: we do. */
+		secrets_remove(d, r->id);
 		lc_history_run_clear(&row);
 		lc_history_run_get(h, r->id, &row, NULL, NULL, NULL);
 	}
@@ -615,6 +664,8 @@ run_ended(struct lc_daemon *d, struct drun *r, int wstatus)
 out:
 	lc_history_run_clear(&row);
 	lc_history_close(h);
+	if (lost && job != NULL && lc_notify_channels(job, LC_RUN_LOST) != 0)
+		notify_rows(d, &id, 1);
 	drun_remove(d, r);
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -386,6 +387,10 @@ setup(struct lc_daemon *d, char **cause)
 	}
 	if (lock_state_dir(d, cause) != 0 || setup_signals(d, cause) != 0)
 		return (-1);
+	/* Notifiers that supervisors detach come back to us to be reaped
+	 * (runs_reap), not to an init that may never reap them. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+		log_warn("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	if (d->opts->pidfile != NULL) {
 		if (write_pidfile(d->opts->pidfile, cause) != 0)
 			return (-1);
@@ -403,6 +408,7 @@ setup(struct lc_daemon *d, char **cause)
 	if (nlost > 0)
 		log_warn("%zu runs of an earlier daemon were lost", nlost);
 	runs_adopt(d, h);
+	secrets_clean(d, h);
 	d->sched = build_sched(d, d->cfg, NULL, h);
 	forget_disabled(d->cfg, h);
 	runs_reboot(d, h);

@@ -41,7 +41,8 @@ step_done(struct lc_history *h, sqlite3_stmt *st, const char *what,
 	return (rc == SQLITE_DONE ? 0 : -1);
 }
 
-/* Binds a new run; a running row without a supervisor gets this process. */
+/* Binds a new run; a running row gets its supervisor's start time, and
+ * this process as its supervisor when it names none. */
 static void
 bind_run(struct lc_history *h, sqlite3_stmt *st, const struct lc_run *r,
     const char *id)
@@ -52,10 +53,10 @@ bind_run(struct lc_history *h, sqlite3_stmt *st, const struct lc_run *r,
 	if (r->status == LC_RUN_RUNNING) {
 		if (started == LC_HISTORY_NONE)
 			started = lc_now_ms();
-		if (pid == 0) {
+		if (pid == 0)
 			pid = getpid();
+		if (start == LC_HISTORY_NONE)
 			start = lc_proc_start_time(pid);
-		}
 	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, r->fire_id != NULL ? r->fire_id : id, -1,

@@ -32,7 +32,8 @@
 	"'killed_descendants', 'retry_scheduled', 'retry_cancelled', "	\
 	"'notify_sent', 'notify_failed', 'lease_lost'"
 
-/* Schema version 2, the current one: docs/history.md is its manual. */
+/* Schema version 2, which migrate_2_to_3 completes: docs/history.md is
+ * the manual of the current version. */
 #define SCHEMA_V2							\
 "CREATE TABLE runs (\n"							\
 "	id		 TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 36),\n"\
@@ -56,8 +57,8 @@
 ");\n"									\
 "CREATE INDEX runs_job_time ON runs (job, scheduled_at, attempt);\n"	\
 "CREATE INDEX runs_job_status ON runs (job, status, scheduled_at, attempt);\n"\
-"CREATE INDEX runs_status ON runs (status, scheduled_at);\n"		\
-"CREATE INDEX runs_time ON runs (scheduled_at);\n"			\
+"CREATE INDEX runs_status ON runs (status, scheduled_at, attempt);\n"	\
+"CREATE INDEX runs_time ON runs (scheduled_at, attempt);\n"		\
 "CREATE TABLE events (\n"						\
 "	run	 TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"\
 "	at	 INTEGER NOT NULL,\n"					\
@@ -107,10 +108,48 @@ static const char migrate_1_to_2[] =
 	"DROP TABLE events_v1;\n"
 	"DROP TABLE runs_v1;\n";
 
-/* migrations[v] takes a database from version v to v + 1. */
+/*
+ * Version 3 adds run_totals: how many runs of each job ended with each
+ * status, kept by triggers as runs end and never lowered by pruning, so
+ * that lockcron_runs_total is a true counter and `lockcron metrics` reads
+ * a few thousand rows instead of counting every run. A run ends when it
+ * is inserted with, or updated from queued or running to, another status
+ * (a finished row is never rewritten). The migration counts the runs
+ * already there. It also adds the index runs_trigger, for the newest
+ * runs of a trigger (lockcron history --trigger).
+ */
+#define FINAL "NOT IN ('queued', 'running')"
+static const char migrate_2_to_3[] =
+	"CREATE TABLE run_totals (\n"
+	"	job	 TEXT NOT NULL,\n"
+	"	status	 TEXT NOT NULL CHECK (status IN (" STATUSES ")),\n"
+	"	runs	 INTEGER NOT NULL,\n"
+	"	PRIMARY KEY (job, status)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TRIGGER run_totals_insert AFTER INSERT ON runs\n"
+	" WHEN NEW.status " FINAL " BEGIN\n"
+	" INSERT INTO run_totals (job, status, runs)"
+	" VALUES (NEW.job, NEW.status, 1)\n"
+	" ON CONFLICT (job, status) DO UPDATE SET runs = runs + 1;\n"
+	"END;\n"
+	"CREATE TRIGGER run_totals_end AFTER UPDATE OF status ON runs\n"
+	" WHEN OLD.status IN ('queued', 'running') AND NEW.status " FINAL
+	" BEGIN\n"
+	" INSERT INTO run_totals (job, status, runs)"
+	" VALUES (NEW.job, NEW.status, 1)\n"
+	" ON CONFLICT (job, status) DO UPDATE SET runs = runs + 1;\n"
+	"END;\n"
+	"INSERT INTO run_totals (job, status, runs)"
+	" SELECT job, status, count(*) FROM runs WHERE status " FINAL
+	" GROUP BY job, status;\n"
+	"CREATE INDEX runs_trigger ON runs (\"trigger\", scheduled_at, attempt);\n";
+
+/* migrations[v] takes a database from version v to v + 1; a new file gets
+ * SCHEMA_V2 and the migrations after it. */
 static const char *const migrations[LC_HISTORY_SCHEMA_VERSION] = {
 	NULL,
-	migrate_1_to_2
+	migrate_1_to_2,
+	migrate_2_to_3
 };
 
 static const char *const status_names[LC_RUN_NSTATUS] = {
@@ -296,13 +335,15 @@ backoff(int attempt)
 }
 
 /*
- * BEGIN IMMEDIATE: the busy timeout waits for the write lock; some BUSY
- * results skip the busy handler (WAL recovery), so try a bounded number of
- * times more before giving up.
+ * BEGIN IMMEDIATE: the busy timeout waits for the write lock. Some BUSY
+ * results come back without waiting (another connection is recovering the
+ * WAL), so try again, a bounded number of times, while the busy timeout
+ * has not run out: a write never waits much longer than the timeout.
  */
 static int
 begin_immediate(struct lc_history *h, char **cause)
 {
+	int64_t	 t0 = lc_mono_ms();
 	int	 rc, attempt;
 
 	for (attempt = 0;; attempt++) {
@@ -311,7 +352,8 @@ begin_immediate(struct lc_history *h, char **cause)
 			return (0);
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
 			break;
-		if (attempt >= h->busy_retries)
+		if (attempt >= h->busy_retries ||
+		    lc_mono_ms() - t0 >= h->busy_ms)
 			break;
 		backoff(attempt);
 	}
@@ -640,7 +682,7 @@ set_wal(struct lc_history *h, char **cause)
 static int
 count_tables(struct lc_history *h, int *n, char **cause)
 {
-	return (pragma_int(h, "SELECT count(*) FROM sqlite_schema "
+	return (pragma_int(h, "SELECT count(*) FROM sqlite_master "
 	    "WHERE type = 'table'", n, cause));
 }
 
@@ -648,7 +690,7 @@ count_tables(struct lc_history *h, int *n, char **cause)
 static int
 upgrade(struct lc_history *h, char **cause)
 {
-	int	 v, ntables, rc = -1;
+	int	 v, ntables, rc = -1, created = 0;
 
 	if (set_wal(h, cause) != 0 ||
 	    history_exec(h, "PRAGMA foreign_keys = OFF", cause) != 0)
@@ -665,11 +707,16 @@ upgrade(struct lc_history *h, char **cause)
 		errno = EBADMSG;
 		goto rollback;
 	}
-	if (v == 0 && history_exec(h, SCHEMA_V2, cause) != 0)
-		goto rollback;
-	for (; v > 0 && v < LC_HISTORY_SCHEMA_VERSION; v++) {
-		log_info("%s: migrating the history from version %d to %d",
-		    h->path, v, v + 1);
+	if (v == 0) {
+		if (history_exec(h, SCHEMA_V2, cause) != 0)
+			goto rollback;
+		created = 1;
+		v = 2;
+	}
+	for (; v < LC_HISTORY_SCHEMA_VERSION; v++) {
+		if (!created)
+			log_info("%s: migrating the history from version %d "
+			    "to %d", h->path, v, v + 1);
 		if (history_exec(h, migrations[v], cause) != 0)
 			goto rollback;
 	}
@@ -759,8 +806,7 @@ db_connect(struct lc_history *h, char **cause)
 	char	*uri = NULL;
 	int	 rc, flags, on = 1;
 
-	flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW |
-	    SQLITE_OPEN_EXRESCODE;
+	flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
 	if (h->flags & LC_HISTORY_READONLY) {
 		uri = readonly_uri(h->path);
 		rc = sqlite3_open_v2(uri, &h->db, flags | SQLITE_OPEN_READONLY |
@@ -774,10 +820,15 @@ db_connect(struct lc_history *h, char **cause)
 		history_set_cause(h, cause, "cannot open");
 		return (-1);
 	}
+	sqlite3_extended_result_codes(h->db, 1);
 	sqlite3_busy_timeout(h->db, h->busy_ms);
 	/* Keep -wal and -shm when the last writer closes, so that readers
 	 * without write access to the directory can still open the file. */
 	sqlite3_file_control(h->db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
+	/* Every supervisor and every daemon wake-up closes its connection:
+	 * a checkpoint at each close would cost two fsyncs per run. The
+	 * automatic checkpoint (every 1,000 WAL pages) does the work. */
+	sqlite3_db_config(h->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	rc = sqlite3_exec(h->db, "PRAGMA foreign_keys = ON;"
 	    "PRAGMA synchronous = NORMAL;"
 	    "PRAGMA temp_store = MEMORY;"

@@ -9,7 +9,6 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,30 @@ enum outcome {
 	OUTCOME_RETRY,
 	OUTCOME_FAIL
 };
+
+/* Set by lc_keystore_set_cancel; *cancel_flag != 0 ends a fetch. */
+static volatile sig_atomic_t	*cancel_flag;
+
+void
+lc_keystore_set_cancel(volatile sig_atomic_t *flag)
+{
+	cancel_flag = flag;
+}
+
+static int
+cancelled(void)
+{
+	return (cancel_flag != NULL && *cancel_flag != 0);
+}
+
+/* libcurl calls it at every turn of its loop, also after a signal
+ * interrupted its wait; non-zero aborts the transfer. */
+static int
+progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	return (cancelled());
+}
 
 /* Appends "/"-separated segments of s, each URL-encoded. */
 static int
@@ -120,33 +143,6 @@ keystore_http_json_url(struct keystore_fetch *f, char **cause)
 	return (lc_buf_steal(&b));
 }
 
-/* 127.0.0.0/8, ::1 (also v4-mapped) or the name localhost. */
-static int
-is_loopback(const char *host)
-{
-	struct in_addr	 a4;
-	struct in6_addr	 a6;
-	char		 buf[64];
-	size_t		 len;
-
-	if (strcasecmp(host, "localhost") == 0 ||
-	    strcasecmp(host, "localhost.") == 0)
-		return (1);
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return ((ntohl(a4.s_addr) >> 24) == 127);
-	len = strlen(host);
-	if (len < 3 || len >= sizeof buf || host[0] != '[' ||
-	    host[len - 1] != ']')
-		return (0);
-	memcpy(buf, host + 1, len - 2);
-	buf[len - 2] = '\0';
-	buf[strcspn(buf, "%")] = '\0';
-	if (inet_pton(AF_INET6, buf, &a6) != 1)
-		return (0);
-	return (IN6_IS_ADDR_LOOPBACK(&a6) ||
-	    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127));
-}
-
 /*
  * Parses and vets the URL before any connection: http or https, no
  * credentials in it, plain http only to loopback. The parsed handle is what
@@ -180,7 +176,7 @@ check_url(struct keystore_fetch *f, const char *url, char **cause)
 	curl_url_get(u, CURLUPART_URL, &s, 0);
 	free(f->url);
 	f->url = xstrdup(s);
-	if (strcmp(scheme, "http") == 0 && !is_loopback(host)) {
+	if (strcmp(scheme, "http") == 0 && !lc_host_is_loopback(host)) {
 		keystore_fail(f, cause, "GET %s: plain http is allowed only to "
 		    "a loopback host (127.0.0.0/8, ::1, localhost); use https",
 		    f->url);
@@ -333,6 +329,8 @@ easy_new(struct keystore_fetch *f, CURLU *u, struct curl_slist *hdrs,
 	    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) == 0 &&
 	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) == 0 &&
 	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == 0 &&
+	    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L) == 0 &&
+	    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb) == 0 &&
 	    curl_easy_setopt(c, CURLOPT_PROXY, "") == 0 &&
 	    curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED) == 0 &&
 	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
@@ -505,6 +503,10 @@ attempt(struct keystore_fetch *f, CURL *c, char *errbuf, char **msg)
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	f->stats->http_status = status;
 	if (rc != CURLE_OK) {
+		if (rc == CURLE_ABORTED_BY_CALLBACK) {
+			xasprintf(msg, "cancelled");
+			return (OUTCOME_FAIL);
+		}
 		if (f->body.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
 			xasprintf(msg, "reply larger than %d bytes",
 			    LC_KEYSTORE_MAX_BODY);
@@ -538,7 +540,7 @@ backoff(int n)
 	ms = ms * 3 / 4 + (int64_t)(r % (unsigned int)(ms / 2 + 1));
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = (ms % 1000) * 1000000;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR && !cancelled())
 		;
 }
 
@@ -557,11 +559,16 @@ perform(struct keystore_fetch *f, CURL *c, char *errbuf, char **msg)
 		free(*msg);
 		*msg = NULL;
 		o = attempt(f, c, errbuf, msg);
-		if (o != OUTCOME_RETRY || n >= tries)
+		if (o != OUTCOME_RETRY || n >= tries || cancelled())
 			break;
 		log_debug("keystore \"%s\": attempt %d: %s; retrying",
 		    f->ks->name, n, *msg);
 		backoff(n);
+		if (cancelled()) {
+			free(*msg);
+			xasprintf(msg, "cancelled");
+			return (OUTCOME_FAIL);
+		}
 	}
 	return (o);
 }

@@ -611,6 +611,35 @@ fail:
 }
 
 /*
+ * Opens the directory name (relative to dfd) for removal, never through a
+ * symlink. The job owns its directory and may have taken our permissions
+ * away (chmod 0500, 0000): when it is ours, they are given back first,
+ * through /proc on an O_PATH descriptor so that what is changed is what
+ * was opened.
+ */
+static int
+open_dir(int dfd, const char *name)
+{
+	struct stat	 sb;
+	char		 proc[64];
+	int		 pfd, fd, saved;
+
+	pfd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd == -1)
+		return (-1);
+	if (fstat(pfd, &sb) == 0 && sb.st_uid == geteuid() &&
+	    (sb.st_mode & 0700) != 0700) {
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", pfd);
+		(void)chmod(proc, 0700);
+	}
+	fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	saved = errno;
+	close(pfd);
+	errno = saved;
+	return (fd);
+}
+
+/*
  * Empties the directory dfd: files and symlinks are unlinked (never
  * followed), subdirectories the job made are emptied and removed.
  */
@@ -640,8 +669,8 @@ remove_tree(int dfd, const char *dir, int depth, char **cause)
 			continue;
 		if (unlinkat(dfd, de->d_name, 0) == 0)
 			continue;
-		if (errno == EISDIR && (sub = openat(dfd, de->d_name,
-		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) != -1) {
+		if (errno == EISDIR &&
+		    (sub = open_dir(dfd, de->d_name)) != -1) {
 			if (remove_tree(sub, dir, depth + 1,
 			    ret == 0 ? cause : NULL) != 0)
 				ret = -1;
@@ -663,7 +692,7 @@ lc_secret_dir_remove(const char *dir, char **cause)
 {
 	int	 dfd, ret;
 
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dfd = open_dir(AT_FDCWD, dir);
 	if (dfd == -1) {
 		if (errno == ENOENT)
 			return (0);

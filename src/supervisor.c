@@ -25,6 +25,7 @@
 #include "lockcron/keystore.h"
 #include "lockcron/lock.h"
 #include "lockcron/log.h"
+#include "lockcron/notify.h"
 #include "lockcron/proc.h"
 #include "lockcron/secret.h"
 #include "lockcron/supervisor.h"
@@ -87,6 +88,7 @@ struct run {
 	int				 live_fd;
 	char				*live_path;
 	int				 out_fd;
+	struct lc_notifier		*notifier;
 };
 
 /* Appends an event; a failure is logged, never fatal to the run. */
@@ -185,6 +187,7 @@ started_cb(pid_t pid, int64_t start_ms, void *arg)
 
 	snprintf(detail, sizeof detail, "pid %ld", (long)pid);
 	event(r, LC_EVENT_STARTED, detail);
+	lc_notifier_started(r->notifier, r->id);
 	if (r->opts->log_start)
 		log_info("job=%s run=%s status=started pid=%ld", r->job->name,
 		    r->id, (long)pid);
@@ -305,6 +308,12 @@ fetch_secrets(struct run *r, struct lc_buf *err)
 	if (js->keystore == NULL)
 		return (LC_RUN_RUNNING);
 	r->secrets = lc_keystore_fetch_job(js, &st, &cause);
+	if (r->secrets == NULL && cancel_signal != 0) {
+		lc_buf_printf(err, "cancelled by %s while fetching secrets",
+		    strsignal(cancel_signal));
+		free(cause);
+		return (LC_RUN_CANCELLED);
+	}
 	if (r->secrets == NULL)
 		goto fail;
 	detail = lc_keystore_event_detail(js->keystore, r->secrets, &st);
@@ -314,6 +323,9 @@ fetch_secrets(struct run *r, struct lc_buf *err)
 	    (r->secret_env = lc_secret_set_env(r->secrets, js, &cause)) == NULL)
 		goto fail;
 	if (js->nfiles > 0) {
+		/* lockcron run may come before any daemon made runtime_dir. */
+		if (lc_mkdir_p(r->opts->cfg->runtime_dir, 0755, &cause) != 0)
+			goto fail;
 		r->secret_dir = lc_secret_dir_path(r->opts->cfg->runtime_dir,
 		    r->id);
 		if (lc_secret_files_write(r->secrets, js, r->secret_dir, r->uid,
@@ -508,21 +520,35 @@ start_record(struct run *r, char **cause)
 	return (0);
 }
 
-/* Frees what the run held: secrets first, then the rest. */
+/*
+ * Forgets the run's secrets: the files, then the values. Done before the
+ * row is finished, so that a finished row never has secrets left on disk.
+ */
 static void
-cleanup(struct run *r)
+drop_secrets(struct run *r)
 {
 	char	*cause = NULL;
 
 	lc_masker_free(r->mask[0]);
 	lc_masker_free(r->mask[1]);
+	r->mask[0] = r->mask[1] = NULL;
 	if (r->secret_dir != NULL &&
 	    lc_secret_dir_remove(r->secret_dir, &cause) != 0) {
 		log_error("job=%s run=%s: %s", r->job->name, r->id, cause);
 		free(cause);
 	}
 	free(r->secret_dir);
+	r->secret_dir = NULL;
 	lc_secret_set_free(r->secrets);
+	r->secrets = NULL;
+	r->secret_env = NULL;
+}
+
+/* Frees what the run held: secrets first, then the rest. */
+static void
+cleanup(struct run *r)
+{
+	drop_secrets(r);
 	if (r->live_fd != -1)
 		close(r->live_fd);
 	if (r->live_path != NULL)
@@ -545,6 +571,7 @@ lc_supervise(const struct lc_supervise_opts *o,
 	struct lc_run_end	 end;
 	struct lc_buf		 err = { 0 };
 	struct sigaction	 old_term, old_int;
+	struct lc_notifier	*nt;
 	sigset_t		 old_mask;
 	enum lc_run_status	 st;
 	sigset_t		 set, oldset;
@@ -557,8 +584,12 @@ lc_supervise(const struct lc_supervise_opts *o,
 	r.job = o->job;
 	r.live_fd = r.out_fd = -1;
 	res->exit_code = -1;
-	if (lc_secret_protect_process(cause) != 0 ||
-	    start_record(&r, cause) != 0) {
+	if (lc_secret_protect_process(cause) != 0)
+		return (-1);
+	/* Forked while this process holds no history, lock or secret. */
+	r.notifier = nt = lc_notifier_new(o->cfg, o->job, !o->foreground);
+	if (start_record(&r, cause) != 0) {
+		lc_notifier_free(nt);
 		cleanup(&r);
 		return (-1);
 	}
@@ -566,6 +597,7 @@ lc_supervise(const struct lc_supervise_opts *o,
 	/* Handled until the row is finished: a late SIGTERM must not leave
 	 * it "running". */
 	catch_cancel(&old_term, &old_int, &old_mask);
+	lc_keystore_set_cancel(&cancel_signal);
 	lc_history_end_init(&end, LC_RUN_FAILED);
 	if (lc_proc_set_subreaper(cause) != 0) {
 		lc_buf_printf(&err, "%s", *cause);
@@ -596,6 +628,7 @@ lc_supervise(const struct lc_supervise_opts *o,
 		}
 	}
 
+	drop_secrets(&r);
 	end.status = st;
 	end.error = err.len > 0 ? err.data : NULL;
 	keep = r.tail.len < (size_t)o->job->keep_bytes ? r.tail.len :
@@ -608,14 +641,22 @@ lc_supervise(const struct lc_supervise_opts *o,
 	res->status = st;
 	res->exit_code = end.exit_code;
 	res->signal = end.signal;
+	snprintf(res->error, sizeof res->error, "%s", err.len > 0 ? err.data :
+	    "");
 	log_debug("job=%s run=%s status=%s%s%s", o->job->name, r.id,
 	    lc_history_status_name(st), err.len > 0 ? " error=" : "",
 	    err.len > 0 ? err.data : "");
 	lc_buf_free(&err);
 	cleanup(&r);
+	lc_keystore_set_cancel(NULL);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGINT, &old_int, NULL);
+	/* The row is finished and the lock released: now it may send. */
+	if (rc == 0)
+		lc_notifier_end(nt, res->run_id);
+	else
+		lc_notifier_free(nt);
 	return (rc);
 }
 

@@ -18,9 +18,13 @@
 
 #define TZ_DEFAULT_DIR	"/usr/share/zoneinfo"
 #define TZ_MAX_FILE	(1024 * 1024)
-/* The footer rule is expanded through this year; later instants keep the
- * offset of the last transition (no search reaches that far). */
+/*
+ * The footer rule is expanded through this year. A rule repeats every 400
+ * Gregorian years (146097 days, a whole number of weeks), so later instants
+ * are folded back by whole cycles into the expanded table.
+ */
 #define TZ_LAST_YEAR	2600
+#define TZ_CYCLE	((int64_t)146097 * 86400)
 
 struct transition {
 	int64_t	 at;		/* first instant of this offset */
@@ -32,6 +36,7 @@ struct lc_tz {
 	struct transition	*tr;	/* tr[0].at is INT64_MIN */
 	size_t			 ntr;
 	size_t			 cap;
+	int64_t			 fold_at;	/* INT64_MAX: no rule */
 };
 
 /* One date rule of a POSIX TZ string: Jn, n or Mm.w.d, plus a time. */
@@ -139,6 +144,7 @@ tz_new(const char *name)
 
 	tz = xcalloc(1, sizeof *tz);
 	tz->name = xstrdup(name);
+	tz->fold_at = INT64_MAX;
 	return (tz);
 }
 
@@ -312,6 +318,12 @@ posix_expand(struct lc_tz *tz, const struct posix_rule *r, int64_t after,
 		    r->std_offset);
 		return;
 	}
+	/*
+	 * From the start of the last year on, instants fold back one or more
+	 * cycles, into years the rule alone decides (the table ends ~2037).
+	 */
+	if (from + 401 < to)
+		tz->fold_at = lc_days_from_civil(to, 1, 1) * 86400;
 	for (y = from; y <= to; y++) {
 		/* Each change is given in the wall time in force before it. */
 		start = posix_day(&r->start, y) + r->start.time - r->std_offset;
@@ -597,6 +609,19 @@ lc_tz_load(const char *name, char **cause)
 
 /* --- lookups ----------------------------------------------------------- */
 
+/*
+ * Folds an instant past the expanded table back by whole 400-year cycles;
+ * *shift is what was taken off.
+ */
+static int64_t
+fold(const struct lc_tz *tz, int64_t t, int64_t *shift)
+{
+	*shift = 0;
+	if (t >= tz->fold_at)
+		*shift = ((t - tz->fold_at) / TZ_CYCLE + 1) * TZ_CYCLE;
+	return (t - *shift);
+}
+
 /* Index of the last transition at or before t. */
 static size_t
 find(const struct lc_tz *tz, int64_t t)
@@ -617,16 +642,22 @@ find(const struct lc_tz *tz, int64_t t)
 int32_t
 lc_tz_offset(const struct lc_tz *tz, int64_t t)
 {
-	return (tz->tr[find(tz, t)].offset);
+	int64_t	 shift;
+
+	return (tz->tr[find(tz, fold(tz, t, &shift))].offset);
 }
 
 void
 lc_tz_span(const struct lc_tz *tz, int64_t t, struct lc_tz_span *s)
 {
-	size_t	 i = find(tz, t);
+	int64_t	 shift;
+	size_t	 i = find(tz, fold(tz, t, &shift));
 
-	s->start = tz->tr[i].at;
-	s->end = i + 1 < tz->ntr ? tz->tr[i + 1].at : INT64_MAX;
+	/* Folded instants fall in 2200-2599, so i > 0 and tr[i + 1] exists. */
+	s->start = i > 0 ? tz->tr[i].at + shift : INT64_MIN;
+	s->end = INT64_MAX;
+	if (i + 1 < tz->ntr && tz->tr[i + 1].at <= INT64_MAX - shift)
+		s->end = tz->tr[i + 1].at + shift;
 	s->offset = tz->tr[i].offset;
 	s->prev_offset = i > 0 ? tz->tr[i - 1].offset : s->offset;
 }

@@ -4,10 +4,12 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -241,4 +243,32 @@ lc_mkdir_p(const char *dir, mode_t mode, char **cause)
 	}
 	free(copy);
 	return (rc);
+}
+
+/* 127.0.0.0/8, ::1 (also v4-mapped, in brackets as URLs write it) or the
+ * name localhost: where plain http never leaves the host. */
+int
+lc_host_is_loopback(const char *host)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+	char		 buf[64];
+	size_t		 len;
+
+	if (strcasecmp(host, "localhost") == 0 ||
+	    strcasecmp(host, "localhost.") == 0)
+		return (1);
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return ((ntohl(a4.s_addr) >> 24) == 127);
+	len = strlen(host);
+	if (len < 3 || len >= sizeof buf || host[0] != '[' ||
+	    host[len - 1] != ']')
+		return (0);
+	memcpy(buf, host + 1, len - 2);
+	buf[len - 2] = '\0';
+	buf[strcspn(buf, "%")] = '\0';
+	if (inet_pton(AF_INET6, buf, &a6) != 1)
+		return (0);
+	return (IN6_IS_ADDR_LOOPBACK(&a6) ||
+	    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127));
 }

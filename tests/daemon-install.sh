@@ -4,7 +4,7 @@
 # say what issue 5 asks and pass systemd-analyze verify where it works.
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/daemon-lib.sh"
-plan 26
+plan 27
 
 : "${TOP_BUILDDIR:?the build directory}"
 D=$TMP/root
@@ -26,12 +26,13 @@ ok "$([ -x "$D$bindir/lockcron" ]; echo $?)" "bin: lockcron"
 ok "$([ -x "$D$sbindir/lockcrond" ]; echo $?)" "sbin: lockcrond"
 is "$("$D$sbindir/lockcrond" --version)" "lockcrond $version" "the installed daemon runs"
 ok "$([ -f "$D$mandir/man1/lockcron.1" ]; echo $?)" "man1/lockcron.1"
+ok "$([ -f "$D$mandir/man5/lockcron.conf.5" ]; echo $?)" "man5/lockcron.conf.5"
 ok "$([ -f "$D$mandir/man8/lockcrond.8" ]; echo $?)" "man8/lockcrond.8"
 ok "$([ -f "$D$sysunitdir/lockcron.service" ]; echo $?)" "the system unit"
 ok "$([ -f "$D$userunitdir/lockcron.service" ]; echo $?)" "the user unit"
 is "$(stat -c %a "$D$sysconfdir/lockcron.conf" 2>&1)" "644" "the example config, mode 0644"
 ok "$([ -d "$D$sysconfdir/lockcron.d" ]; echo $?)" "the drop-in directory"
-is "$(find "$D" -type f | wc -l)" "7" "nothing else"
+is "$(find "$D" -type f | wc -l)" "8" "nothing else"
 
 # The system unit.
 u=$D$sysunitdir/lockcron.service

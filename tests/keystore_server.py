@@ -25,8 +25,9 @@ Routes:
 
 Scenarios: ok, 500, 503-then-200, 403, 404, deleted, null-data, missing-key,
 non-string, malformed, oversized (chunked, 2 MiB), oversized-cl (with a
-Content-Length), slow (3 s), redirect, leaky (an error that echoes the
-token), leaky-text, wrapped, wrapped-error, empty, not-object, close.
+Content-Length), slow (3 s), stall (20 s), redirect, leaky (an error that
+echoes the token), leaky-text, wrapped, wrapped-error, empty, not-object,
+close.
 """
 
 import argparse
@@ -180,7 +181,7 @@ class Handler(BaseHTTPRequestHandler):
         n = self.count(name + "/" + tag)
         good = self.headers.get("X-Vault-Token") == accepted_token() or \
             self.headers.get("Authorization") == "Bearer " + accepted_token()
-        if name in ("ok", "503-then-200", "slow") and not good:
+        if name in ("ok", "503-then-200", "slow", "stall") and not good:
             return self.error(shape, 403, "permission denied")
         handler = SCENARIOS.get(name)
         if handler is None:
@@ -249,6 +250,11 @@ class Handler(BaseHTTPRequestHandler):
         time.sleep(3)
         self.ok(shape, keys)
 
+    def sc_stall(self, shape, keys, n):
+        # Long enough that a client still waiting was not cancelled.
+        time.sleep(20)
+        self.ok(shape, keys)
+
     def sc_redirect(self, shape, keys, n):
         self.reply(302, b"", headers={
             "Location": "/v1/secret/data/" + DATA["path"]})
@@ -289,6 +295,7 @@ SCENARIOS = {
     "non-string": Handler.sc_non_string, "malformed": Handler.sc_malformed,
     "oversized": Handler.sc_oversized,
     "oversized-cl": Handler.sc_oversized_cl, "slow": Handler.sc_slow,
+    "stall": Handler.sc_stall,
     "redirect": Handler.sc_redirect, "leaky": Handler.sc_leaky,
     "leaky-text": Handler.sc_leaky_text, "wrapped": Handler.sc_wrapped,
     "wrapped-error": Handler.sc_wrapped_error, "empty": Handler.sc_empty,

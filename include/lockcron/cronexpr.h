@@ -29,7 +29,8 @@ int			 lc_cronexpr_is_wildcard(const struct lc_cronexpr *);
 /*
  * The first fire instant strictly after `after` (UTC seconds), evaluated on
  * the wall clock of zone tz. Returns 0 and sets *next, or -1 when the
- * expression never fires again (including @reboot).
+ * expression never fires again (including @reboot) or `after` lies more
+ * than 2^55 s (about a billion years) from 1970.
  */
 int			 lc_cronexpr_next(const struct lc_cronexpr *,
 			     const struct lc_tz *, int64_t after, int64_t *next);

@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define LC_HISTORY_SCHEMA_VERSION	2
+#define LC_HISTORY_SCHEMA_VERSION	3
 #define LC_HISTORY_NONE			INT64_MIN
 #define LC_UUID_BUFSZ			37	/* 36 characters and a NUL */
 
@@ -174,7 +174,7 @@ struct lc_job_summary {
 						  newer than last_success */
 };
 
-/* runs per job and status (lockcron_runs_total). */
+/* Runs per job and status (lc_history_counts, lc_history_totals). */
 struct lc_history_count {
 	char			*job;
 	enum lc_run_status	 status;
@@ -212,8 +212,9 @@ void			 lc_history_close(struct lc_history *);
 const char		*lc_history_path(const struct lc_history *);
 /* "STATE_DIR/history.db", allocated. */
 char			*lc_history_default_path(const char *state_dir);
-/* How long a write waits for the lock (busy timeout, ms) and how many more
- * times BEGIN IMMEDIATE is tried after that. Defaults: 5000 ms, 3. */
+/* How long a write waits for the lock (busy timeout, ms), and how many
+ * more times BEGIN IMMEDIATE is tried, within that time, when SQLite says
+ * busy without waiting. Defaults: 5000 ms, 3. */
 void			 lc_history_set_busy(struct lc_history *, int ms,
 			     int retries);
 
@@ -239,8 +240,8 @@ void	 lc_history_end_init(struct lc_run_end *, enum lc_run_status s);
  * Inserts a run and writes its new UUIDv4 to id. From *r: job, trigger,
  * attempt, scheduled_at, status and whichever other fields are set.
  * Defaults: fire_id the run's own id (a new fire), host this host,
- * boot_id this boot, attempt 1; for a running row, started_at now and the
- * supervisor this process.
+ * boot_id this boot, attempt 1; for a running row, started_at now, the
+ * supervisor this process, and supervisor_start read from /proc.
  */
 int	 lc_history_run_insert(struct lc_history *, const struct lc_run *r,
 	     char id[LC_UUID_BUFSZ], char **cause);
@@ -295,9 +296,10 @@ int	 lc_history_prune(struct lc_history *,
 	     struct lc_history_prune_stats *, char **cause);
 
 /*
- * A run by full id or unique prefix, output included. When the prefix is
- * ambiguous, fails and, if candidates is not NULL, returns up to 20 of the
- * matching ids (free each and the array).
+ * A run by full id or unique prefix, output included. Fails with errno
+ * EINVAL (not hex digits and dashes), ENOENT (no such run) or EEXIST (an
+ * ambiguous prefix: then, if candidates is not NULL, up to 20 of the
+ * matching ids; free each and the array).
  */
 int	 lc_history_run_get(struct lc_history *, const char *id_or_prefix,
 	     struct lc_run *, char ***candidates, size_t *ncandidates,
@@ -327,6 +329,13 @@ int	 lc_history_summary(struct lc_history *, const char *job,
 void	 lc_history_summary_clear(struct lc_job_summary *);
 /* Run counts by job and status, ordered by job then status name. */
 int	 lc_history_counts(struct lc_history *, struct lc_history_count **,
+	     size_t *, char **cause);
+/*
+ * How many runs of each job ever ended with each status (every status but
+ * queued and running), ordered by job then status name: run_totals, which
+ * pruning does not lower (lockcron_runs_total).
+ */
+int	 lc_history_totals(struct lc_history *, struct lc_history_count **,
 	     size_t *, char **cause);
 void	 lc_history_counts_free(struct lc_history_count *, size_t);
 

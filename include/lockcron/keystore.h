@@ -16,12 +16,14 @@
  * every fetch and must be readable by its owner only.
  *
  * Fetching blocks (it is meant for the run's supervisor, one fetch per
- * run). libcurl runs with CURLOPT_NOSIGNAL: callers should ignore or block
- * SIGPIPE, as a process writing to pipes does anyway.
+ * run); lc_keystore_set_cancel lets a signal end it early. libcurl runs
+ * with CURLOPT_NOSIGNAL: callers should ignore or block SIGPIPE, as a
+ * process writing to pipes does anyway.
  */
 #ifndef LOCKCRON_KEYSTORE_H
 #define LOCKCRON_KEYSTORE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +53,14 @@ struct lc_keystore_stats {
  * use otherwise. Idempotent.
  */
 int			 lc_keystore_global_init(char **cause);
+/*
+ * From now on a fetch gives up, failing with "cancelled", as soon as
+ * *flag is non-zero: a request in progress is aborted, no retry is made,
+ * a backoff is cut short. flag is set by a signal handler installed
+ * without SA_RESTART, so that the signal interrupts libcurl's wait.
+ * NULL: never. Process-wide, like the handler.
+ */
+void			 lc_keystore_set_cancel(volatile sig_atomic_t *flag);
 
 /*
  * Fetches keys[0..nkeys) from the keystore ks. path is the Vault secret

@@ -28,12 +28,16 @@ struct lc_supervise_opts {
 	int			 log_start;
 };
 
+#define LC_SUPERVISE_ERRSZ	1024
+
 struct lc_supervise_result {
 	char			 run_id[LC_UUID_BUFSZ];
 	enum lc_run_status	 status;
 	int			 exit_code;	/* -1: none */
 	int			 signal;	/* 0: none */
 	int			 not_found;	/* launch error: no such command */
+	char			 error[LC_SUPERVISE_ERRSZ]; /* the row's error
+						   (shortened); "": none */
 };
 
 /*

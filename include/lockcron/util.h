@@ -50,4 +50,8 @@ int	 lc_mkdir_p(const char *dir, mode_t mode, char **cause);
 int	 lc_parse_int(const char *, long long min, long long max,
 	     long long *out);
 
+/* A URL's host (IPv6 in brackets) that is this machine: 127.0.0.0/8, ::1
+ * or localhost. */
+int	 lc_host_is_loopback(const char *host);
+
 #endif

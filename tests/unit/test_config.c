@@ -102,7 +102,7 @@ mkd(const char *name, mode_t mode)
 static struct lc_config *
 load_file(const char *path, int as_root)
 {
-	struct lc_config_opts	 opts = { as_root };
+	struct lc_config_opts	 opts = { .as_root = as_root };
 
 	lc_config_diag_clear(&diag);
 	return (lc_config_load(path, &opts, &diag));
@@ -311,6 +311,10 @@ test_log(void **state)
 	assert_string_equal(cfg->log, "syslog");
 	assert_int_equal(cfg->log_level, LC_LOG_WARNING);
 	lc_config_free(cfg);
+	/* Values quoted in messages cannot add lines or escapes. */
+	bad("log = \"x\\nmain.conf:9: forged\\x1b[2J\";\n",
+	    "main.conf:1: `log` must be \"syslog\", \"stderr\" or an absolute "
+	    "file path, not \"x\\nmain.conf:9: forged\\x1b[2J\"");
 	bad("log = \"journal\";\nlog_level = \"verbose\";\n",
 	    "main.conf:1: `log` must be \"syslog\", \"stderr\" or an absolute "
 	    "file path, not \"journal\"\n"
@@ -1197,6 +1201,17 @@ test_include_root(void **state)
 	    "cannot check the included file's owner and mode); put jobs in a "
 	    "drop-in file in `include_dir` instead\n"
 	    "main.conf:3: unknown key `b`");
+	/* Inside a job of a list read in chunks: the chunk is the text with
+	 * the directive blanked out, never the file read again. */
+	put("evil.inc", "evil_key = 1;\n", 0644);
+	assert_int_equal(chdir(dir), 0);
+	assert_null(load_as("jobs = (\n  { name = \"a\"; schedule = "
+	    "\"@daily\"; command = \"x\";\n@include \"evil.inc\"\n  }\n);\n",
+	    1));
+	assert_string_equal(errors(),
+	    "main.conf:3: @include is refused when running as root (libconfig "
+	    "cannot check the included file's owner and mode); put jobs in a "
+	    "drop-in file in `include_dir` instead");
 }
 
 static void
@@ -1351,6 +1366,15 @@ test_chunks_equivalent(void **state)
 		    J1("b") "\n);\n",
 		"defaults = { timeout = 5; };\njobs = (\n" J1("a") ",\n"
 		    J1("b") ",\n" J1("c") "\n);\n",
+		/* found by the fuzzer: an error before the list on its line */
+		"x = 1;\b jobs = (\n" J1("a") ",\n  { bad\xc0 = 1; }\n);\n",
+		"jobs = ( " J1("a") ", { b = ; } ) x = ;\n",
+		/* ...and the @include refused before parsing */
+		"@include \"/x\"\njobs = (\n" J1("a") ",\n" J1("b") ",\n"
+		    "  { name = ; }\n);\n",
+		/* ...and jobs of earlier chunks kept after a syntax error */
+		"jobs = (\n" J1("a") ",\n" J1("a") ",\n" J1("b") ",\n"
+		    "  { name = ; }\n);\n",
 	};
 	size_t	 i;
 

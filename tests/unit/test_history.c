@@ -327,7 +327,7 @@ test_run_lifecycle(void **state)
 	struct lc_event		*ev;
 	size_t			 nev;
 	char			 id[LC_UUID_BUFSZ], boot[LC_UUID_BUFSZ];
-	char			 fire[LC_UUID_BUFSZ], host[256], *cause = NULL;
+	char			 host[256], *cause = NULL;
 	static const char	 out[] = "line 1\nline\0 2\n";
 
 	h = open_rw(db_path, NULL);
@@ -383,9 +383,24 @@ test_run_lifecycle(void **state)
 	assert_int_equal(ev[2].at, T0 + 4);
 	assert_int_equal(ev[3].kind, LC_EVENT_EXITED);
 	lc_history_events_free(ev, nev);
+	lc_history_close(h);
+}
 
-	/* A retry of the same fire, and a killed run with a signal. */
-	memcpy(fire, id, sizeof fire);
+/* A retry of a fire, recorded elsewhere, killed by a signal. */
+static void
+test_retry_killed(void **state)
+{
+	struct lc_history	*h;
+	struct lc_run		 r, got;
+	struct lc_run_end	 e;
+	char			 id[LC_UUID_BUFSZ], fire[LC_UUID_BUFSZ];
+	char			*cause = NULL;
+
+	h = open_rw(db_path, NULL);
+	add_run(h, "backup", LC_RUN_FAILED, T0, 1, fire);
+	lc_history_run_init(&r);
+	r.job = "backup";
+	r.scheduled_at = T0;
 	r.fire_id = fire;
 	r.attempt = 2;
 	r.trigger = LC_TRIGGER_RETRY;
@@ -746,7 +761,8 @@ test_migration_from_v1(void **state)
 	lc_history_close(h);
 
 	db = raw_open(db_path);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"),
+	    LC_HISTORY_SCHEMA_VERSION);
 	s = raw_text(db, "PRAGMA journal_mode");
 	assert_string_equal(s, "wal");
 	free(s);
@@ -1100,6 +1116,21 @@ add_active(struct lc_history *h, enum lc_run_status status, const char *host,
 		fail_msg("insert: %s", cause);
 }
 
+/* A running row without a start time, as version 1 wrote them. */
+static void
+forget_start(const char *id)
+{
+	sqlite3	*db;
+	char	 sql[256];
+
+	db = raw_open(db_path);
+	snprintf(sql, sizeof sql, "UPDATE runs SET supervisor_start = NULL "
+	    "WHERE id = '%s'", id);
+	assert_int_equal(raw_exec(db, sql), SQLITE_OK);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_close(db);
+}
+
 static enum lc_run_status
 status_of(struct lc_history *h, const char *id, char **error)
 {
@@ -1123,7 +1154,9 @@ test_reconcile(void **state)
 	char			 reused[LC_UUID_BUFSZ], other[LC_UUID_BUFSZ];
 	char			 reboot[LC_UUID_BUFSZ], nostart[LC_UUID_BUFSZ];
 	char			 q[LC_UUID_BUFSZ], qboot[LC_UUID_BUFSZ];
-	char			 qother[LC_UUID_BUFSZ], *cause = NULL, *err;
+	char			 qother[LC_UUID_BUFSZ], filled[LC_UUID_BUFSZ];
+	char			*cause = NULL, *err;
+	struct lc_run		 r;
 	pid_t			 alive, gone;
 	int64_t			 start;
 	size_t			 nlost;
@@ -1138,8 +1171,15 @@ test_reconcile(void **state)
 	add_active(h, LC_RUN_RUNNING, NULL, NULL, alive, start + 1, reused);
 	add_active(h, LC_RUN_RUNNING, "elsewhere", NULL, gone, start, other);
 	add_active(h, LC_RUN_RUNNING, NULL, OTHER_BOOT, alive, start, reboot);
+	add_active(h, LC_RUN_RUNNING, NULL, NULL, alive, start, nostart);
+	forget_start(nostart);
+	/* Given only a pid, the insert reads its start time itself. */
 	add_active(h, LC_RUN_RUNNING, NULL, NULL, alive, LC_HISTORY_NONE,
-	    nostart);
+	    filled);
+	assert_int_equal(lc_history_run_get(h, filled, &r, NULL, NULL, &cause),
+	    0);
+	assert_int_equal(r.supervisor_start, start);
+	lc_history_run_clear(&r);
 	add_active(h, LC_RUN_QUEUED, NULL, NULL, 0, LC_HISTORY_NONE, q);
 	add_active(h, LC_RUN_QUEUED, NULL, OTHER_BOOT, 0, LC_HISTORY_NONE,
 	    qboot);
@@ -1149,6 +1189,7 @@ test_reconcile(void **state)
 	assert_int_equal(lc_history_reconcile(h, 0, &nlost, &cause), 0);
 	assert_int_equal(nlost, 5);
 	assert_int_equal(status_of(h, live, NULL), LC_RUN_RUNNING);
+	assert_int_equal(status_of(h, filled, NULL), LC_RUN_RUNNING);
 	assert_int_equal(status_of(h, dead, &err), LC_RUN_LOST);
 	assert_non_null(strstr(err, "is gone"));
 	free(err);
@@ -1179,8 +1220,9 @@ test_reconcile(void **state)
 	waitpid(alive, NULL, 0);
 	child_pid = 0;
 	assert_int_equal(lc_history_reconcile(h, 0, &nlost, &cause), 0);
-	assert_int_equal(nlost, 1);
+	assert_int_equal(nlost, 2);
 	assert_int_equal(status_of(h, live, NULL), LC_RUN_LOST);
+	assert_int_equal(status_of(h, filled, NULL), LC_RUN_LOST);
 	lc_history_close(h);
 }
 
@@ -1360,17 +1402,12 @@ add_done(struct lc_history *h, const char *job, enum lc_run_status s,
 	add_run(h, job, s, at, attempt, id);
 }
 
-static void
-test_queries(void **state)
+/* Three jobs' runs for the query tests; returns a read-only handle. */
+static struct lc_history *
+query_data(void)
 {
-	struct lc_history		*h;
-	struct lc_history_filter	 f;
-	struct lc_run			*runs;
-	struct lc_job_summary		 s;
-	struct lc_history_count		*c;
-	const char			*jobs[] = { "alpha", "gamma" };
-	char				**names, *cause = NULL;
-	size_t				  n;
+	struct lc_history	*h;
+	char			*cause = NULL;
 
 	h = open_rw(db_path, NULL);
 	add_done(h, "alpha", LC_RUN_SUCCEEDED, T0 + 1 * HOUR, 1);
@@ -1386,9 +1423,23 @@ test_queries(void **state)
 	add_done(h, "beta", LC_RUN_MISSED, T0 + 3 * HOUR, 1);
 	add_done(h, "gamma", LC_RUN_SUCCEEDED, T0 + 90 * 60000, 1);
 	lc_history_close(h);
-	h = lc_history_open(db_path, LC_HISTORY_READONLY, NULL, &cause);
-	assert_non_null(h);
+	if ((h = lc_history_open(db_path, LC_HISTORY_READONLY, NULL,
+	    &cause)) == NULL)
+		fail_msg("%s", cause);
+	return (h);
+}
 
+static void
+test_list_filters(void **state)
+{
+	struct lc_history		*h;
+	struct lc_history_filter	 f;
+	struct lc_run			*runs;
+	const char			*jobs[] = { "alpha", "gamma" };
+	char				*cause = NULL;
+	size_t				 n;
+
+	h = query_data();
 	/* Newest first; the retry before its first attempt. */
 	lc_history_filter_init(&f);
 	f.jobs = (const char *const *)jobs;
@@ -1430,7 +1481,19 @@ test_queries(void **state)
 	assert_int_equal(runs[0].scheduled_at, T0 + 7 * HOUR);
 	assert_int_equal(runs[2].scheduled_at, T0 + 5 * HOUR);
 	lc_history_runs_free(runs, n);
+	lc_history_close(h);
+}
 
+static void
+test_summaries_counts(void **state)
+{
+	struct lc_history		*h;
+	struct lc_job_summary		 s;
+	struct lc_history_count		*c;
+	char				**names, *cause = NULL;
+	size_t				  n;
+
+	h = query_data();
 	/* Summaries: skipped runs neither break nor extend a streak. */
 	assert_int_equal(lc_history_summary(h, "alpha", &s, &cause), 0);
 	assert_int_equal(s.last->status, LC_RUN_RUNNING);
@@ -1521,6 +1584,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_run_lifecycle, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_retry_killed, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_state_transitions, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_check_constraints, setup,
@@ -1541,7 +1606,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_by_prefix, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_filters, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_summaries_counts, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_fork_guard, setup,
 		    teardown),
 	};

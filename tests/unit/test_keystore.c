@@ -8,11 +8,13 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -643,6 +645,56 @@ test_timeout(void **state)
 	free(e);
 }
 
+static volatile sig_atomic_t	 cancel_flag;
+
+static void
+cancel_handler(int sig)
+{
+	cancel_flag = sig;
+}
+
+/* A signal (no SA_RESTART) ends a fetch at once: no retry, no wait. */
+static void
+test_cancel(void **state)
+{
+	struct lc_keystore_stats	 st;
+	struct lc_secret_set		*set;
+	struct itimerval		 it;
+	struct sigaction		 sa, old;
+	char				*e;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = cancel_handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	lc_keystore_set_cancel(&cancel_flag);
+	vault("http", srv.plain);
+	ks.timeout_ms = 10000;
+	ks.retries = 3;
+	cancel_flag = 0;
+	memset(&it, 0, sizeof it);
+	it.it_value.tv_usec = 300 * 1000;
+	setitimer(ITIMER_REAL, &it, NULL);
+	e = fetch_err(scenario("slow"), keys3, 3, &st);
+	assert_int_equal(cancel_flag, SIGALRM);
+	assert_contains(e, ": cancelled");
+	assert_int_equal(st.attempts, 1);
+	assert_int_equal(ks_server_count(&srv, "slow", tag_buf, NULL), 1);
+	assert_true(st.duration_ms < 2500);	/* the reply takes 3 s */
+	free(e);
+
+	/* Already cancelled: nothing is fetched. */
+	e = fetch_err(SECRET, keys3, 3, &st);
+	assert_contains(e, ": cancelled");
+	free(e);
+
+	lc_keystore_set_cancel(NULL);
+	sigaction(SIGALRM, &old, NULL);
+	set = fetch_ok(SECRET, keys3, 3, &st);
+	assert_three(set);
+	lc_secret_set_free(set);
+}
+
 /* A closed port: refused connections are retried, then reported. */
 static void
 test_connection_refused(void **state)
@@ -843,6 +895,7 @@ main(void)
 		cmocka_unit_test(test_bad_answers),
 		cmocka_unit_test(test_body_cap),
 		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_connection_refused),
 		cmocka_unit_test(test_token_not_echoed),
 		cmocka_unit_test(test_no_secret_in_errors),

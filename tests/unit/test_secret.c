@@ -571,6 +571,63 @@ test_files_remove_junk(void **state)
 	lc_secret_set_free(set);
 }
 
+/*
+ * In the child: as a non-root user (nobody when we are root, since root
+ * ignores modes), makes a secrets directory the job then locked (0500,
+ * with a 0500 subdirectory) and removes it. Exits 0 when it is gone.
+ */
+static void __attribute__((noreturn))
+locked_child(void)
+{
+	struct lc_job_secrets	 js = { NULL, NULL, NULL, 0, NULL, 0 };
+	struct lc_secret_set	*set;
+	struct stat		 sb;
+	char			 tmp[] = "/tmp/lcsec-locked.XXXXXX";
+	char			*dir, p[PATH_MAX];
+	char			*cause = NULL;
+	int			 fd, ok;
+
+	if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+		_exit(2);
+	if (mkdtemp(tmp) == NULL)
+		_exit(3);
+	set = lc_secret_set_new();
+	dir = lc_secret_dir_path(tmp, "locked-run");
+	if (lc_secret_files_write(set, &js, dir, geteuid(), getegid(),
+	    NULL) != 0)
+		_exit(4);
+	snprintf(p, sizeof p, "%s/sub", dir);
+	mkdir(p, 0700);
+	snprintf(p, sizeof p, "%s/sub/f", dir);
+	if ((fd = open(p, O_WRONLY | O_CREAT, 0400)) != -1)
+		close(fd);
+	snprintf(p, sizeof p, "%s/sub", dir);
+	chmod(p, 0);
+	chmod(dir, 0500);
+	if (lc_secret_dir_remove(dir, &cause) != 0)
+		fprintf(stderr, "# %s\n", cause);
+	ok = lstat(dir, &sb) == -1 && errno == ENOENT;
+	snprintf(p, sizeof p, "%s/secrets", tmp);
+	rmdir(p);
+	rmdir(tmp);
+	_exit(ok ? 0 : 1);
+}
+
+/* A job may take the write bit off its own directory: it still goes. */
+static void
+test_files_remove_locked(void **state)
+{
+	pid_t	 pid;
+	int	 status;
+
+	if ((pid = fork()) == 0)
+		locked_child();
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* A failure half-way leaves nothing behind. */
 static void
 test_files_fail(void **state)
@@ -628,6 +685,7 @@ main(void)
 		cmocka_unit_test(test_mask_random),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_files_remove_junk),
+		cmocka_unit_test(test_files_remove_locked),
 		cmocka_unit_test(test_files_fail),
 	};
 

@@ -199,6 +199,69 @@ test_all_zones_match_glibc(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/*
+ * Past the transitions expanded from the footer rule (year 2600), the rule
+ * still holds, as glibc applies it: offsets and spans up to year 9999.
+ */
+static void
+test_far_future_matches_glibc(void **state)
+{
+	static const char	*zones[] = { "America/New_York", "Europe/London",
+	    "Australia/Sydney", "Australia/Lord_Howe", "Europe/Dublin",
+	    "America/Santiago", "America/Nuuk", "Asia/Kolkata" };
+	struct lc_tz		*tz;
+	struct lc_tz_span	 sp;
+	struct tm		 tm;
+	time_t			 tt;
+	int64_t			 t;
+	size_t			 z;
+	int			 i, bad = 0;
+
+	for (z = 0; z < sizeof zones / sizeof zones[0]; z++) {
+		tz = lc_tz_load(zones[z], NULL);
+		assert_non_null(tz);
+		setenv("TZ", zones[z], 1);
+		tzset();
+		for (i = 0; i < 20000; i++) {
+			/* 2100 .. 9999, and every 6 hours of 2599 .. 2602 */
+			if (i < 6000)
+				t = 19845216000LL + (int64_t)i * 6 * 3600;
+			else
+				t = 4102444800LL + (int64_t)(rnd() %
+				    (253402300799ULL - 4102444800ULL));
+			tt = (time_t)t;
+			localtime_r(&tt, &tm);
+			lc_tz_span(tz, t, &sp);
+			if (lc_tz_offset(tz, t) != tm.tm_gmtoff ||
+			    sp.offset != tm.tm_gmtoff || t < sp.start ||
+			    t >= sp.end) {
+				if (bad++ < 5)
+					print_error("%s at %lld: ours %d, span "
+					    "[%lld, %lld) %d, glibc %ld\n",
+					    zones[z], (long long)t,
+					    lc_tz_offset(tz, t),
+					    (long long)sp.start,
+					    (long long)sp.end, sp.offset,
+					    tm.tm_gmtoff);
+				continue;
+			}
+			/* A span's ends are real changes of offset. */
+			tt = (time_t)(sp.end - 1);
+			localtime_r(&tt, &tm);
+			if (sp.end != INT64_MAX && tm.tm_gmtoff != sp.offset)
+				bad++;
+			tt = (time_t)sp.end;
+			localtime_r(&tt, &tm);
+			if (sp.end != INT64_MAX && tm.tm_gmtoff == sp.offset)
+				bad++;
+		}
+		lc_tz_free(tz);
+	}
+	unsetenv("TZ");
+	tzset();
+	assert_int_equal(bad, 0);
+}
+
 int
 main(void)
 {
@@ -208,6 +271,7 @@ main(void)
 		cmocka_unit_test(test_spans),
 		cmocka_unit_test(test_posix),
 		cmocka_unit_test(test_all_zones_match_glibc),
+		cmocka_unit_test(test_far_future_matches_glibc),
 	};
 
 	return (cmocka_run_group_tests_name("tz", tests, NULL, NULL));

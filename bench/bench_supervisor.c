@@ -1,0 +1,139 @@
+/*
+ * Benchmark: one run of /bin/true through the supervisor path as a library
+ * call — insert the queued row, fork the supervisor, which marks the row
+ * running, takes the lock, forks and execs the job, waits, finishes the row
+ * — against a bare fork + exec + wait of /bin/true, interleaved, median of
+ * 1,000 each.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lockcron/config.h"
+#include "lockcron/history.h"
+#include "lockcron/supervisor.h"
+
+#define ROUNDS	1000
+#define WARMUP	20
+
+static double
+now_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec * 1e6 + ts.tv_nsec / 1e3);
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+	double	 x = *(const double *)a, y = *(const double *)b;
+
+	return ((x > y) - (x < y));
+}
+
+static double
+bare(void)
+{
+	double	 t0 = now_us();
+	pid_t	 pid;
+
+	if ((pid = fork()) == 0) {
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+	return (now_us() - t0);
+}
+
+/* What the daemon does for one fire, and the supervisor it forks. */
+static double
+supervised(const struct lc_config *cfg, const struct lc_job *job,
+    const char *db)
+{
+	struct lc_history		*h;
+	struct lc_run			 row;
+	char				 id[LC_UUID_BUFSZ];
+	double				 t0 = now_us();
+	pid_t				 pid;
+
+	if ((h = lc_history_open(db, 0, NULL, NULL)) == NULL)
+		abort();
+	lc_history_run_init(&row);
+	row.job = job->name;
+	row.status = LC_RUN_QUEUED;
+	row.scheduled_at = (int64_t)time(NULL) * 1000;
+	if (lc_history_run_insert(h, &row, id, NULL) != 0)
+		abort();
+	lc_history_close(h);
+	if ((pid = fork()) == 0) {
+		struct lc_supervise_opts	 o;
+		struct lc_supervise_result	 res;
+
+		memset(&o, 0, sizeof o);
+		o.cfg = cfg;
+		o.job = job;
+		o.run_id = id;
+		_exit(lc_supervise(&o, &res, NULL) == 0 &&
+		    res.status == LC_RUN_SUCCEEDED ? 0 : 1);
+	}
+	waitpid(pid, NULL, 0);
+	return (now_us() - t0);
+}
+
+int
+main(void)
+{
+	static double		 a[ROUNDS], b[ROUNDS];
+	struct lc_config_opts	 opts = { .as_root = geteuid() == 0 };
+	struct lc_config_diag	 diag;
+	struct lc_config	*cfg;
+	char			 dir[] = "/tmp/lockcron-bench-sup.XXXXXX";
+	char			 path[256], db[256], cmd[300];
+	FILE			*f;
+	int			 i;
+
+	if (mkdtemp(dir) == NULL)
+		return (1);
+	snprintf(path, sizeof path, "%s/lockcron.conf", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		return (1);
+	fprintf(f, "state_dir = \"%s/state\";\nruntime_dir = \"%s/run\";\n"
+	    "timezone = \"UTC\";\nlog = \"stderr\";\njobs = ( { name = "
+	    "\"true\"; schedule = \"@daily\"; command = [\"/bin/true\"]; "
+	    "output = { keep_bytes = 0; }; } );\n", dir, dir);
+	fclose(f);
+	memset(&diag, 0, sizeof diag);
+	if ((cfg = lc_config_load(path, &opts, &diag)) == NULL) {
+		fprintf(stderr, "%s\n", diag.nerrors ? diag.errors[0] : "?");
+		return (1);
+	}
+	snprintf(db, sizeof db, "%s/state/history.db", dir);
+	for (i = 0; i < WARMUP; i++) {
+		bare();
+		supervised(cfg, &cfg->jobs[0], db);
+	}
+	for (i = 0; i < ROUNDS; i++) {
+		a[i] = bare();
+		b[i] = supervised(cfg, &cfg->jobs[0], db);
+	}
+	qsort(a, ROUNDS, sizeof *a, cmp);
+	qsort(b, ROUNDS, sizeof *b, cmp);
+	printf("bare fork+exec+wait of /bin/true:   median %7.0f us  "
+	    "(p10 %.0f, p90 %.0f)\n", a[ROUNDS / 2], a[ROUNDS / 10],
+	    a[ROUNDS * 9 / 10]);
+	printf("supervised run (rows, lock, exec):  median %7.0f us  "
+	    "(p10 %.0f, p90 %.0f)\n", b[ROUNDS / 2], b[ROUNDS / 10],
+	    b[ROUNDS * 9 / 10]);
+	printf("ratio %.2fx (median of %d each, interleaved)\n",
+	    b[ROUNDS / 2] / a[ROUNDS / 2], ROUNDS);
+	lc_config_free(cfg);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return (system(cmd) == 0 ? 0 : 1);
+}
