@@ -1,7 +1,8 @@
 /*
  * lockcron list: every job of the config with its schedules, zone, next
- * fire time, lock, overlap policy, user and whether it is enabled, as a
- * table, JSON (docs/json.md) or CSV.
+ * fire time, lock, overlap policy, user, whether it is enabled and its
+ * last run (from the history, read-only), as a table, JSON (docs/json.md)
+ * or CSV.
  */
 #include "config.h"
 
@@ -14,7 +15,9 @@
 #include "cli.h"
 #include "lockcron/config.h"
 #include "lockcron/cronexpr.h"
+#include "lockcron/history.h"
 #include "lockcron/output.h"
+#include "lockcron/runview.h"
 #include "lockcron/timefmt.h"
 
 enum { C_NAME, C_SCHEDULES, C_TIMEZONE, C_NEXT, C_LOCK, C_OVERLAP, C_USER,
@@ -82,6 +85,28 @@ add_job(struct lc_output *o, const struct lc_job *job, int64_t now)
 		lc_output_colour(o, C_ENABLED, LC_OUTPUT_YELLOW);
 }
 
+/* The job's last-run cells; -1 when the history cannot be read. */
+static int
+add_last(struct cli_hist *ch, const struct lc_runview *v,
+    struct lc_output *o, int first, const char *job)
+{
+	struct lc_job_summary	 s;
+	char			*cause = NULL;
+
+	if (ch->h == NULL) {
+		lc_runview_last_cells(v, o, first, NULL);
+		return (0);
+	}
+	if (lc_history_summary(ch->h, job, &s, &cause) != 0) {
+		cli_error("%s", cause);
+		free(cause);
+		return (-1);
+	}
+	lc_runview_last_cells(v, o, first, s.last != NULL ? &s : NULL);
+	lc_history_summary_clear(&s);
+	return (0);
+}
+
 /* "Now", or --from read as ISO-8601 (UTC without an offset); -1 if bad. */
 static int
 list_now(const char *from, int64_t *now)
@@ -106,22 +131,36 @@ list_now(const char *from, int64_t *now)
 	return (0);
 }
 
-/* Prints the jobs of cfg as of now in format. */
+/* Prints the jobs of cfg as of now in format, with their last runs. */
 static int
 list_print(const struct lc_config *cfg, int64_t now,
     enum lc_output_format format)
 {
 	struct lc_output_style	 style;
+	struct lc_runview	 v;
+	struct cli_hist		 ch;
 	struct lc_output	*o;
 	size_t			 i;
-	int			 rc = CLI_OK;
+	int			 rc = CLI_OK, last;
 
+	if (cli_hist_attach(&ch, cfg, CLI_HIST_QUIET | CLI_HIST_LENIENT) !=
+	    CLI_OK) {
+		cli_hist_close(&ch);
+		return (CLI_USAGE);
+	}
+	v.tz = ch.tz;
+	v.format = format;
 	o = lc_output_new();
 	add_columns(o);
-	for (i = 0; i < cfg->njobs; i++)
+	last = lc_runview_last_columns(&v, o);
+	for (i = 0; i < cfg->njobs && rc == CLI_OK; i++) {
 		add_job(o, &cfg->jobs[i], now);
+		if (add_last(&ch, &v, o, last, cfg->jobs[i].name) != 0)
+			rc = CLI_USAGE;
+	}
+	cli_hist_close(&ch);
 	lc_output_style_detect(&style, STDOUT_FILENO);
-	if (lc_output_print(o, stdout, format, &style) != 0) {
+	if (rc == CLI_OK && lc_output_print(o, stdout, format, &style) != 0) {
 		cli_error("cannot write the list");
 		rc = CLI_NO;
 	}

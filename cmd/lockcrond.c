@@ -39,7 +39,8 @@ check(const char *path, int as_root)
 	lc_config_diag_clear(&diag);
 	if (cfg == NULL)
 		return (2);
-	printf("%zu jobs OK in %zu files\n", cfg->njobs, cfg->nfiles);
+	printf("%zu job%s OK in %zu file%s\n", cfg->njobs,
+	    cfg->njobs == 1 ? "" : "s", cfg->nfiles, cfg->nfiles == 1 ? "" : "s");
 	lc_config_free(cfg);
 	return (0);
 }

@@ -55,20 +55,28 @@ lc_config_default_path(int as_root)
 	return (path);
 }
 
+char *
+lc_config_default_state_dir(int as_root)
+{
+	char	*dir, *path;
+
+	if (as_root)
+		return (xstrdup("/var/lib/lockcron"));
+	dir = xdg_dir("XDG_STATE_HOME", ".local/state");
+	xasprintf(&path, "%s/lockcron", dir);
+	free(dir);
+	return (path);
+}
+
 /* The values of keys the file does not set. */
 static void
 set_defaults(struct lc_config *cfg, int as_root)
 {
-	char	*dir;
-
+	cfg->state_dir = lc_config_default_state_dir(as_root);
 	if (as_root) {
-		cfg->state_dir = xstrdup("/var/lib/lockcron");
 		cfg->runtime_dir = xstrdup("/run/lockcron");
 		cfg->log = xstrdup("syslog");
 	} else {
-		dir = xdg_dir("XDG_STATE_HOME", ".local/state");
-		xasprintf(&cfg->state_dir, "%s/lockcron", dir);
-		free(dir);
 		if (getenv("XDG_RUNTIME_DIR") != NULL &&
 		    getenv("XDG_RUNTIME_DIR")[0] == '/')
 			xasprintf(&cfg->runtime_dir, "%s/lockcron",
@@ -355,6 +363,8 @@ load_main(struct cfg_ctx *ctx, struct globals *g)
 	    !cfg_group_exists(ctx, ctx->cfg->history_group))
 		cfg_warn(ctx, g->history_group, "`history_group`: no such "
 		    "group `%s`", ctx->cfg->history_group);
+	if (ctx->opts->globals_only)
+		return (ft);
 	if (g->keystores != NULL)
 		cfg_keystores_parse(ctx, g->keystores);
 	if (g->defaults != NULL)
@@ -395,7 +405,7 @@ lc_config_load(const char *path, const struct lc_config_opts *opts,
 	if (main_ft == NULL) {
 		derive_defaults(cfg);
 		ctx.defaults = NULL;
-	} else
+	} else if (!ctx.opts->globals_only)
 		load_dropins(&ctx, &g);
 	cfg_jobs_finish(&ctx);
 	cfg_file_close(&ctx, main_ft);

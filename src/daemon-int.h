@@ -44,6 +44,7 @@ struct lc_daemon {
 	int				 lfd;	/* control socket */
 	int				 lockfd; /* state_dir/lockcrond.lock */
 	int				 shmfd;	/* lc_history_hold() */
+	int				 pidfile_ours; /* we wrote it */
 	struct drun			**runs;	/* in queue order */
 	size_t				  nruns;
 	struct lc_ctl_conn		**conns;

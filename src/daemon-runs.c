@@ -261,20 +261,23 @@ record_run(struct lc_daemon *d, struct lc_history *h, struct batch *b,
 	const struct lc_job	*job = ev->job;
 	enum lc_run_trigger	 trig = trigger_of(ev);
 	struct drun		*r;
+	const char		*reason = NULL;
 	char			*cause = NULL, detail[96];
 	int			 cancelled;
 
-	if (runs_is_paused(d, job->name)) {
+	if (runs_is_paused(d, job->name))
+		reason = "paused";
+	else if (job->overlap == LC_OVERLAP_WAIT &&
+	    has_waiting_run(d, h, job->name))
+		reason = "already waiting";
+	if (reason != NULL) {
 		record_final(h, b, job, LC_RUN_SKIPPED, trig,
-		    ev->scheduled_at * 1000, "paused", ev->fire_id,
+		    ev->scheduled_at * 1000, reason, ev->fire_id,
 		    ev->attempt);
-		return;
-	}
-	if (job->overlap == LC_OVERLAP_WAIT &&
-	    has_waiting_run(d, h, job->name)) {
-		record_final(h, b, job, LC_RUN_SKIPPED, trig,
-		    ev->scheduled_at * 1000, "already waiting", ev->fire_id,
-		    ev->attempt);
+		/* A skipped retry is done with: job_state must not keep it
+		 * for a restart to bring back. */
+		if (ev->kind == LC_SCHED_RETRY)
+			state_clear_retry(h, job->name);
 		return;
 	}
 	cancelled = ev->kind != LC_SCHED_RETRY &&
@@ -430,11 +433,16 @@ supervise_child(struct lc_daemon *d, const struct lc_job *job, const char *id)
 {
 	struct lc_supervise_opts	 o;
 	struct lc_supervise_result	 res;
-	sigset_t			 none;
+	sigset_t			 cancel;
 	char				*cause = NULL;
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* SIGTERM and SIGINT (a cancel) stay blocked until lc_supervise()
+	 * handles them: one that comes this early must not kill us and
+	 * leave the run lost instead of cancelled. */
+	sigemptyset(&cancel);
+	sigaddset(&cancel, SIGTERM);
+	sigaddset(&cancel, SIGINT);
+	sigprocmask(SIG_SETMASK, &cancel, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	daemon_close_fds_in_child(d);
 	/* Our own session: a Ctrl-C meant for a foreground daemon, or its
@@ -444,6 +452,7 @@ supervise_child(struct lc_daemon *d, const struct lc_job *job, const char *id)
 	o.cfg = d->cfg;
 	o.job = job;
 	o.run_id = id;
+	o.log_start = 1;
 	if (lc_supervise(&o, &res, &cause) != 0) {
 		log_error("job=%s run=%s: %s", job->name, id, cause);
 		_exit(1);
@@ -507,7 +516,10 @@ runs_start_queued(struct lc_daemon *d)
 			supervise_child(d, job, r->id);
 		r->pid = pid;
 		active++;
-		log_info("job=%s run=%s status=started pid=%ld", r->job, r->id,
+		/* The start line comes from the supervisor once the job has
+		 * started: a skipped run has none, so a job whose lock stays
+		 * busy cannot flood the log with start lines. */
+		log_debug("job=%s run=%s: supervisor pid %ld", r->job, r->id,
 		    (long)pid);
 	}
 }

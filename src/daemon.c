@@ -293,57 +293,124 @@ state_of(struct lc_history *h, const struct lc_job_state *states,
 	    xstrdup(found->reboot_boot_id) : NULL;
 }
 
+/*
+ * A reload: the last instant a job of the new config has handled.
+ * Unchanged jobs go on where they were. New timing starts from now (the
+ * current second still due, as lc_sched_add does) but never fires again
+ * an instant the job has handled already.
+ */
+static int64_t
+reload_last(struct lc_daemon *d, const struct lc_config *oldcfg,
+    const struct lc_job *job, int64_t now)
+{
+	const struct lc_job	*old = lc_config_find_job(oldcfg, job->name);
+	int64_t			 prev = lc_sched_last(d->sched, job->name);
+	int64_t			 last;
+
+	if (old != NULL && lc_sched_same_timing(old, job))
+		return (prev);
+	last = now / 1000 - 1 - lc_sched_jitter(job);
+	return (prev != LC_SCHED_NEVER && prev > last ? prev : last);
+}
+
+/* Every job's stored state, read at start-up (see state_of). */
+struct states {
+	struct lc_job_state	*v;
+	size_t			 n;
+	int			 listed;
+};
+
+/* Start-up: a job goes on from its stored state (last fire, pause,
+ * pending retry). */
+static void
+startup_job(struct lc_daemon *d, struct lc_sched *s, const struct lc_job *job,
+    struct lc_history *h, const struct states *sv, int64_t now)
+{
+	struct lc_job_state	 st;
+	int64_t			 last = LC_SCHED_NEVER;
+
+	state_of(h, sv->v, sv->n, sv->listed, job->name, &st);
+	if (st.last_fire_at != LC_HISTORY_NONE)
+		last = st.last_fire_at / 1000;
+	lc_sched_add(s, job, last, now);
+	if (st.paused && !runs_is_paused(d, job->name)) {
+		d->paused = xreallocarray(d->paused, d->npaused + 1,
+		    sizeof *d->paused);
+		d->paused[d->npaused++] = xstrdup(job->name);
+	}
+	if (st.retry_attempt > 0)
+		lc_sched_set_retry(s, job->name, st.retry_attempt,
+		    st.retry_due_at, st.retry_fire_id,
+		    st.retry_scheduled_at / 1000);
+	lc_history_state_clear(&st);
+}
+
 /* Builds a scheduler for cfg, carrying over what old knew. */
 static struct lc_sched *
 build_sched(struct lc_daemon *d, struct lc_config *cfg,
     const struct lc_config *oldcfg, struct lc_history *h)
 {
 	struct lc_sched		*s = lc_sched_new();
-	const struct lc_job	*old;
-	struct lc_job_state	 st, *states = NULL;
-	int64_t			 now = lc_now_ms(), last;
-	size_t			 i, nstates = 0;
-	int			 listed = 0;
+	const struct lc_job	*job;
+	struct states		 sv = { NULL, 0, 0 };
+	int64_t			 now = lc_now_ms();
+	size_t			 i;
 
 	if (oldcfg == NULL && h != NULL)
-		listed = lc_history_state_list(h, &states, &nstates, NULL) == 0;
-
+		sv.listed = lc_history_state_list(h, &sv.v, &sv.n, NULL) == 0;
 	for (i = 0; i < cfg->njobs; i++) {
-		const struct lc_job *job = &cfg->jobs[i];
-
-		last = LC_SCHED_NEVER;
-		if (oldcfg != NULL) {
-			/* A reload: unchanged jobs go on where they were. */
-			old = lc_config_find_job(oldcfg, job->name);
-			if (old != NULL && lc_sched_same_timing(old, job)) {
-				last = lc_sched_last(d->sched, job->name);
-				lc_sched_add(s, job, last, now);
-				lc_sched_copy_retry(s, d->sched, job->name);
-				continue;
-			}
-			lc_sched_add(s, job, LC_SCHED_NEVER, now);
+		job = &cfg->jobs[i];
+		if (oldcfg == NULL) {
+			startup_job(d, s, job, h, &sv, now);
 			continue;
 		}
-		/* Start-up: the stored state says what was handled. */
-		state_of(h, states, nstates, listed, job->name, &st);
-		if (st.last_fire_at != LC_HISTORY_NONE)
-			last = st.last_fire_at / 1000;
-		lc_sched_add(s, job, last, now);
-		if (st.paused && !runs_is_paused(d, job->name)) {
-			d->paused = xreallocarray(d->paused, d->npaused + 1,
-			    sizeof *d->paused);
-			d->paused[d->npaused++] = xstrdup(job->name);
+		lc_sched_add(s, job, reload_last(d, oldcfg, job, now), now);
+		/* A pending retry belongs to a past fire: it stays, as
+		 * job_state keeps it. */
+		lc_sched_copy_retry(s, d->sched, job->name);
+	}
+	lc_history_states_free(sv.v, sv.n);
+	/* Pruning: a minute after start, then daily. A reload keeps the
+	 * day's turn (re-arming it would put off pruning for ever on a
+	 * host that reloads more often than daily). */
+	if (oldcfg == NULL)
+		lc_sched_set_prune(s, now + 60000);
+	else if (lc_sched_prune_due(d->sched) != INT64_MAX)
+		lc_sched_set_prune(s, lc_sched_prune_due(d->sched));
+	else
+		lc_sched_set_prune(s, now + PRUNE_EVERY_MS);
+	return (s);
+}
+
+/*
+ * A disabled job forgets the last fire it handled, so that enabling it
+ * again, by a reload or across a restart, starts from that moment: the
+ * time it spent disabled is not missed.
+ */
+static void
+forget_disabled(const struct lc_config *cfg, struct lc_history *h)
+{
+	struct lc_job_state	 st;
+	char			*cause = NULL;
+	size_t			 i;
+
+	for (i = 0; i < cfg->njobs; i++) {
+		if (cfg->jobs[i].enabled)
+			continue;
+		lc_history_state_init(&st);
+		if (lc_history_state_get(h, cfg->jobs[i].name, &st,
+		    &cause) == 0 && st.last_fire_at != LC_HISTORY_NONE) {
+			st.last_fire_at = LC_HISTORY_NONE;
+			lc_history_state_put(h, &st, &cause);
 		}
-		if (st.retry_attempt > 0)
-			lc_sched_set_retry(s, job->name, st.retry_attempt,
-			    st.retry_due_at, st.retry_fire_id,
-			    st.retry_scheduled_at / 1000);
+		if (cause != NULL) {
+			log_error("job=%s: job_state: %s", cfg->jobs[i].name,
+			    cause);
+			free(cause);
+			cause = NULL;
+		}
 		lc_history_state_clear(&st);
 	}
-	lc_history_states_free(states, nstates);
-	lc_sched_set_prune(s, oldcfg != NULL ?
-	    now + PRUNE_EVERY_MS : now + 60000);
-	return (s);
 }
 
 static void
@@ -361,6 +428,31 @@ log_diag(const struct lc_config_diag *diag, json_t *errors)
 	}
 }
 
+/* Switches the log to a new target; on failure the old one stays. */
+static void
+open_log(const char *target)
+{
+	char	*cause = NULL;
+
+	if (lc_log_open("lockcrond", target, &cause) != 0) {
+		log_error("%s; logging goes on as before", cause);
+		free(cause);
+	}
+}
+
+/* SIGHUP: a log file is opened again (logrotate moved it), whatever
+ * named it (--log or the config) and whatever the reload then finds. */
+static void
+reopen_log(void)
+{
+	char	*cause = NULL;
+
+	if (lc_log_reopen(&cause) != 0) {
+		log_error("%s", cause);
+		free(cause);
+	}
+}
+
 /* Re-reads the config; on any error keeps the old one. 0 or -1. */
 int
 daemon_reload(struct lc_daemon *d, json_t *errors)
@@ -368,7 +460,7 @@ daemon_reload(struct lc_daemon *d, json_t *errors)
 	struct lc_config_diag	 diag;
 	struct lc_config	*cfg;
 	struct lc_sched		*s;
-	char			*cause = NULL;
+	struct lc_history	*h;
 
 	notify("RELOADING=1");
 	memset(&diag, 0, sizeof diag);
@@ -383,16 +475,19 @@ daemon_reload(struct lc_daemon *d, json_t *errors)
 	}
 	preload_http(cfg);
 	s = build_sched_apart(d, cfg, d->cfg, NULL);
+	/* A new `log` target applies at once (unless --log overrides it). */
+	if (d->opts->log_target == NULL && strcmp(cfg->log, d->cfg->log) != 0)
+		open_log(cfg->log);
 	lc_sched_free(d->sched);
 	lc_config_free(d->cfg);
 	d->sched = s;
 	d->cfg = cfg;
 	trim_memory();
-	if (d->opts->log_target == NULL && lc_log_reopen(&cause) != 0) {
-		log_error("%s", cause);
-		free(cause);
-	}
 	lc_log_set_level(cfg->log_level);
+	if ((h = daemon_history(d)) != NULL) {
+		forget_disabled(cfg, h);
+		lc_history_close(h);
+	}
 	log_notice("reloaded %s: %zu jobs", d->opts->config_path, cfg->njobs);
 	notify("READY=1");
 	return (0);
@@ -505,9 +600,11 @@ setup(struct lc_daemon *d, char **cause)
 	 * (runs_reap), not to an init that may never reap them. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
 		log_warn("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
-	if (d->opts->pidfile != NULL &&
-	    write_pidfile(d->opts->pidfile, cause) != 0)
-		return (-1);
+	if (d->opts->pidfile != NULL) {
+		if (write_pidfile(d->opts->pidfile, cause) != 0)
+			return (-1);
+		d->pidfile_ours = 1;
+	}
 	d->db_path = lc_history_default_path(d->cfg->state_dir);
 	if ((h = lc_history_open(d->db_path, 0, d->cfg->history_group,
 	    cause)) == NULL)
@@ -524,6 +621,7 @@ setup(struct lc_daemon *d, char **cause)
 	runs_adopt(d, h);
 	secrets_clean(d, h);
 	d->sched = build_sched_apart(d, d->cfg, NULL, h);
+	forget_disabled(d->cfg, h);
 	runs_reboot(d, h);
 	lc_history_close(h);
 	trim_memory();
@@ -552,6 +650,7 @@ handle_signals(struct lc_daemon *d)
 			runs_reap(d);
 			break;
 		case SIGHUP:
+			reopen_log();
 			log_notice("SIGHUP: reloading %s",
 			    d->opts->config_path);
 			daemon_reload(d, NULL);
@@ -634,7 +733,9 @@ teardown(struct lc_daemon *d)
 
 	if (d->sock_path != NULL && d->lfd != -1)
 		unlink(d->sock_path);
-	if (d->opts->pidfile != NULL)
+	/* A daemon that could not start (another one holds the state
+	 * directory) must not remove the running one's pidfile. */
+	if (d->pidfile_ours)
 		unlink(d->opts->pidfile);
 	for (i = 0; i < d->nconns; i++)
 		lc_ctl_conn_free(d->conns[i]);

@@ -312,7 +312,7 @@ lc_history_run_get(struct lc_history *h, const char *id_or_prefix,
     struct lc_run *r, char ***candidates, size_t *ncandidates, char **cause)
 {
 	char	 prefix[LC_UUID_BUFSZ];
-	int	 rc;
+	int	 rc, saved;
 
 	lc_history_run_init(r);
 	if (candidates != NULL) {
@@ -327,7 +327,9 @@ lc_history_run_get(struct lc_history *h, const char *id_or_prefix,
 	if (history_read_begin(h, cause) != 0)
 		return (-1);
 	rc = resolve(h, prefix, r, candidates, ncandidates, cause);
+	saved = errno;
 	history_read_end(h);
+	errno = saved;		/* ENOENT: no match; EEXIST: ambiguous */
 	return (rc == 0 ? 0 : -1);
 }
 
@@ -420,32 +422,87 @@ trigger_name_cb(int i)
 	return (lc_history_trigger_name((enum lc_run_trigger)i));
 }
 
+/* The conditions of a filter, with these statuses and triggers. */
+static void
+filter_conds(struct lc_buf *b, const struct lc_history_filter *f,
+    unsigned statuses, unsigned triggers)
+{
+	size_t	 i;
+
+	if (f->njobs == 1)
+		lc_buf_addstr(b, " AND job = ?1");
+	else if (f->njobs > 1) {
+		lc_buf_addstr(b, " AND job IN (?1");
+		for (i = 1; i < f->njobs; i++)
+			lc_buf_printf(b, ", ?%zu", i + 1);
+		lc_buf_addstr(b, ")");
+	}
+	if (statuses != 0)
+		add_in(b, "status", statuses, LC_RUN_NSTATUS, status_name_cb);
+	if (triggers != 0)
+		add_in(b, "\"trigger\"", triggers, LC_TRIGGER_COUNT,
+		    trigger_name_cb);
+	if (f->since != LC_HISTORY_NONE)
+		lc_buf_printf(b, " AND scheduled_at >= ?%zu", f->njobs + 1);
+	if (f->until != LC_HISTORY_NONE)
+		lc_buf_printf(b, " AND scheduled_at < ?%zu", f->njobs + 2);
+}
+
+static int
+nbits(unsigned v)
+{
+	int	 n = 0;
+
+	for (; v != 0; v &= v - 1)
+		n++;
+	return (n);
+}
+
+/*
+ * The newest runs of several statuses (or of some triggers) across every
+ * job: one arm per status, each reading runs_status (runs_trigger) in
+ * order and stopping at the limit, merged by the outer query. A plain IN
+ * would sort every matching run first: all of a million for "succeeded,
+ * failed".
+ */
+static void
+filter_arms(struct lc_buf *b, const struct lc_history_filter *f)
+{
+	unsigned	 split = f->statuses != 0 ? f->statuses : f->triggers;
+	int		 i, n, first = 1;
+
+	n = f->statuses != 0 ? LC_RUN_NSTATUS : LC_TRIGGER_COUNT;
+	lc_buf_addstr(b, "SELECT " HISTORY_RUN_COLUMNS " FROM (");
+	for (i = 0; i < n; i++) {
+		if (!(split & (1u << i)))
+			continue;
+		lc_buf_printf(b, "%sSELECT * FROM (SELECT " HISTORY_RUN_COLUMNS
+		    ", rowid AS row_ FROM runs WHERE 1", first ? "" :
+		    " UNION ALL ");
+		if (f->statuses != 0)
+			filter_conds(b, f, 1u << i, f->triggers);
+		else
+			filter_conds(b, f, 0, 1u << i);
+		lc_buf_printf(b, NEWEST_FIRST " LIMIT %zu)", f->limit);
+		first = 0;
+	}
+	lc_buf_printf(b, ") ORDER BY scheduled_at DESC, attempt DESC, "
+	    "row_ DESC LIMIT %zu", f->limit);
+}
+
 /* The SQL of a filter; jobs are parameters ?1..?n, then since, until. */
 static char *
 filter_sql(const struct lc_history_filter *f)
 {
 	struct lc_buf	 b = { NULL, 0, 0 };
-	size_t		 i;
 
-	lc_buf_addstr(&b, "SELECT " HISTORY_RUN_COLUMNS " FROM runs WHERE 1");
-	if (f->njobs == 1)
-		lc_buf_addstr(&b, " AND job = ?1");
-	else if (f->njobs > 1) {
-		lc_buf_addstr(&b, " AND job IN (?1");
-		for (i = 1; i < f->njobs; i++)
-			lc_buf_printf(&b, ", ?%zu", i + 1);
-		lc_buf_addstr(&b, ")");
+	if (f->limit > 0 && f->njobs == 0 && (nbits(f->statuses) > 1 ||
+	    (f->statuses == 0 && f->triggers != 0))) {
+		filter_arms(&b, f);
+		return (lc_buf_steal(&b));
 	}
-	if (f->statuses != 0)
-		add_in(&b, "status", f->statuses, LC_RUN_NSTATUS,
-		    status_name_cb);
-	if (f->triggers != 0)
-		add_in(&b, "\"trigger\"", f->triggers, LC_TRIGGER_COUNT,
-		    trigger_name_cb);
-	if (f->since != LC_HISTORY_NONE)
-		lc_buf_printf(&b, " AND scheduled_at >= ?%zu", f->njobs + 1);
-	if (f->until != LC_HISTORY_NONE)
-		lc_buf_printf(&b, " AND scheduled_at < ?%zu", f->njobs + 2);
+	lc_buf_addstr(&b, "SELECT " HISTORY_RUN_COLUMNS " FROM runs WHERE 1");
+	filter_conds(&b, f, f->statuses, f->triggers);
 	lc_buf_addstr(&b, NEWEST_FIRST);
 	if (f->limit > 0)
 		lc_buf_printf(&b, " LIMIT %zu", f->limit);
@@ -691,10 +748,14 @@ lc_history_summary_clear(struct lc_job_summary *s)
 /* A scan of the covering index runs_job_status, already in group order. */
 static const char sql_counts[] =
 	"SELECT job, status, count(*) FROM runs GROUP BY job, status";
+/* The whole of run_totals, in its primary key's order. */
+static const char sql_totals[] =
+	"SELECT job, status, runs FROM run_totals ORDER BY job, status";
 
-int
-lc_history_counts(struct lc_history *h, struct lc_history_count **out,
-    size_t *n, char **cause)
+/* Rows of (job, status, count) from sql. */
+static int
+read_counts(struct lc_history *h, const char *sql,
+    struct lc_history_count **out, size_t *n, char **cause)
 {
 	sqlite3_stmt		*st;
 	struct lc_history_count	*c;
@@ -704,7 +765,7 @@ lc_history_counts(struct lc_history *h, struct lc_history_count **out,
 	*n = 0;
 	if (history_read_begin(h, cause) != 0)
 		return (-1);
-	if ((st = history_stmt(h, sql_counts, cause)) == NULL) {
+	if ((st = history_stmt(h, sql, cause)) == NULL) {
 		history_read_end(h);
 		return (-1);
 	}
@@ -727,6 +788,20 @@ lc_history_counts(struct lc_history *h, struct lc_history_count **out,
 		return (-1);
 	}
 	return (0);
+}
+
+int
+lc_history_counts(struct lc_history *h, struct lc_history_count **out,
+    size_t *n, char **cause)
+{
+	return (read_counts(h, sql_counts, out, n, cause));
+}
+
+int
+lc_history_totals(struct lc_history *h, struct lc_history_count **out,
+    size_t *n, char **cause)
+{
+	return (read_counts(h, sql_totals, out, n, cause));
 }
 
 void

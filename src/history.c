@@ -32,7 +32,8 @@
 	"'killed_descendants', 'retry_scheduled', 'retry_cancelled', "	\
 	"'notify_sent', 'notify_failed', 'lease_lost'"
 
-/* Schema version 2, the current one: docs/history.md is its manual. */
+/* Schema version 2, which migrate_2_to_3 completes: docs/history.md is
+ * the manual of the current version. */
 #define SCHEMA_V2							\
 "CREATE TABLE runs (\n"							\
 "	id		 TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 36),\n"\
@@ -107,10 +108,48 @@ static const char migrate_1_to_2[] =
 	"DROP TABLE events_v1;\n"
 	"DROP TABLE runs_v1;\n";
 
-/* migrations[v] takes a database from version v to v + 1. */
+/*
+ * Version 3 adds run_totals: how many runs of each job ended with each
+ * status, kept by triggers as runs end and never lowered by pruning, so
+ * that lockcron_runs_total is a true counter and `lockcron metrics` reads
+ * a few thousand rows instead of counting every run. A run ends when it
+ * is inserted with, or updated from queued or running to, another status
+ * (a finished row is never rewritten). The migration counts the runs
+ * already there. It also adds the index runs_trigger, for the newest
+ * runs of a trigger (lockcron history --trigger).
+ */
+#define FINAL "NOT IN ('queued', 'running')"
+static const char migrate_2_to_3[] =
+	"CREATE TABLE run_totals (\n"
+	"	job	 TEXT NOT NULL,\n"
+	"	status	 TEXT NOT NULL CHECK (status IN (" STATUSES ")),\n"
+	"	runs	 INTEGER NOT NULL,\n"
+	"	PRIMARY KEY (job, status)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TRIGGER run_totals_insert AFTER INSERT ON runs\n"
+	" WHEN NEW.status " FINAL " BEGIN\n"
+	" INSERT INTO run_totals (job, status, runs)"
+	" VALUES (NEW.job, NEW.status, 1)\n"
+	" ON CONFLICT (job, status) DO UPDATE SET runs = runs + 1;\n"
+	"END;\n"
+	"CREATE TRIGGER run_totals_end AFTER UPDATE OF status ON runs\n"
+	" WHEN OLD.status IN ('queued', 'running') AND NEW.status " FINAL
+	" BEGIN\n"
+	" INSERT INTO run_totals (job, status, runs)"
+	" VALUES (NEW.job, NEW.status, 1)\n"
+	" ON CONFLICT (job, status) DO UPDATE SET runs = runs + 1;\n"
+	"END;\n"
+	"INSERT INTO run_totals (job, status, runs)"
+	" SELECT job, status, count(*) FROM runs WHERE status " FINAL
+	" GROUP BY job, status;\n"
+	"CREATE INDEX runs_trigger ON runs (\"trigger\", scheduled_at, attempt);\n";
+
+/* migrations[v] takes a database from version v to v + 1; a new file gets
+ * SCHEMA_V2 and the migrations after it. */
 static const char *const migrations[LC_HISTORY_SCHEMA_VERSION] = {
 	NULL,
-	migrate_1_to_2
+	migrate_1_to_2,
+	migrate_2_to_3
 };
 
 static const char *const status_names[LC_RUN_NSTATUS] = {
@@ -651,7 +690,7 @@ count_tables(struct lc_history *h, int *n, char **cause)
 static int
 upgrade(struct lc_history *h, char **cause)
 {
-	int	 v, ntables, rc = -1;
+	int	 v, ntables, rc = -1, created = 0;
 
 	if (set_wal(h, cause) != 0 ||
 	    history_exec(h, "PRAGMA foreign_keys = OFF", cause) != 0)
@@ -668,11 +707,16 @@ upgrade(struct lc_history *h, char **cause)
 		errno = EBADMSG;
 		goto rollback;
 	}
-	if (v == 0 && history_exec(h, SCHEMA_V2, cause) != 0)
-		goto rollback;
-	for (; v > 0 && v < LC_HISTORY_SCHEMA_VERSION; v++) {
-		log_info("%s: migrating the history from version %d to %d",
-		    h->path, v, v + 1);
+	if (v == 0) {
+		if (history_exec(h, SCHEMA_V2, cause) != 0)
+			goto rollback;
+		created = 1;
+		v = 2;
+	}
+	for (; v < LC_HISTORY_SCHEMA_VERSION; v++) {
+		if (!created)
+			log_info("%s: migrating the history from version %d "
+			    "to %d", h->path, v, v + 1);
 		if (history_exec(h, migrations[v], cause) != 0)
 			goto rollback;
 	}

@@ -45,14 +45,27 @@ open_file(const char *path, char **cause)
 	return (0);
 }
 
+/* Forgets a log file when another kind of target replaces it. */
+static void
+close_file(void)
+{
+	if (log_fd != -1)
+		close(log_fd);
+	log_fd = -1;
+	free(log_path);
+	log_path = NULL;
+}
+
 int
 lc_log_open(const char *ident, const char *target, char **cause)
 {
 	if (target == NULL || strcmp(target, "stderr") == 0) {
+		close_file();
 		log_target = TARGET_STDERR;
 		return (0);
 	}
 	if (strcmp(target, "syslog") == 0) {
+		close_file();
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_CRON);
 		log_target = TARGET_SYSLOG;
 		return (0);
@@ -109,11 +122,7 @@ lc_log_close(void)
 {
 	if (log_target == TARGET_SYSLOG)
 		closelog();
-	if (log_fd != -1)
-		close(log_fd);
-	log_fd = -1;
-	free(log_path);
-	log_path = NULL;
+	close_file();
 	log_target = TARGET_STDERR;
 }
 

@@ -295,12 +295,32 @@ utf8_len(const unsigned char *p)
 static char *
 utf8_clean(const char *s)
 {
+	return (lc_output_utf8(s, strlen(s)));
+}
+
+char *
+lc_output_utf8(const char *s, size_t len)
+{
 	struct lc_buf		 b = { 0 };
 	const unsigned char	*p = (const unsigned char *)s;
+	const unsigned char	*end = p + len;
+	unsigned char		 last[5];
 	size_t			 n;
 
-	while (*p != '\0') {
-		if ((n = utf8_len(p)) == 0) {
+	lc_buf_addstr(&b, "");
+	while (p < end) {
+		if (*p == '\0') {
+			p++;
+			continue;
+		}
+		/* Near the end, look at a NUL-padded copy: never past end. */
+		if (end - p < 4) {
+			memset(last, 0, sizeof last);
+			memcpy(last, p, (size_t)(end - p));
+			n = utf8_len(last);
+		} else
+			n = utf8_len(p);
+		if (n == 0) {
 			lc_buf_addstr(&b, "\xef\xbf\xbd");
 			p++;
 		} else {

@@ -279,6 +279,12 @@ lc_sched_set_prune(struct lc_sched *s, int64_t due_ms)
 	timer_set(s, &s->prune, due_ms);
 }
 
+int64_t
+lc_sched_prune_due(const struct lc_sched *s)
+{
+	return (s->prune.due);
+}
+
 void
 lc_sched_copy_retry(struct lc_sched *dst, const struct lc_sched *src,
     const char *job)
@@ -446,16 +452,26 @@ emit(const struct lc_job *job, enum lc_sched_kind kind, int64_t f,
 	cb(&ev, arg);
 }
 
+/* How late (ms) a fire of the job is when handled at now_ms. */
+static int64_t
+lateness(const struct sjob *sj, int64_t f, int64_t now_ms)
+{
+	return (now_ms - (f + sj->jitter) * 1000);
+}
+
 /*
- * Handles every fire of a job that is due at now_ms: the latest runs if it
- * is on time (within the grace), all earlier ones are missed.
+ * Handles every fire of a job that is due at now_ms. Those further behind
+ * than the grace (downtime, suspend, a forward clock step) are missed,
+ * with one catch-up run for the latest where the job asks for it; every
+ * one within the grace runs, late as it may be, so that a daemon held up
+ * for longer than a job's period (a loaded machine) loses no fire.
  */
 static size_t
 fire_due(struct lc_sched *s, struct sjob *sj, int64_t now_ms, lc_sched_cb *cb,
     void *arg)
 {
 	struct missed	 m;
-	int64_t		 f, latest = -1, n = 0;
+	int64_t		 f, last_missed = -1, n = 0, nrun = 0;
 
 	memset(&m, 0, sizeof m);
 	m.job = sj->job;
@@ -463,31 +479,34 @@ fire_due(struct lc_sched *s, struct sjob *sj, int64_t now_ms, lc_sched_cb *cb,
 	m.arg = arg;
 	m.many.kind = LC_SCHED_MISSED_MANY;
 	m.many.job = sj->job;
-	for (f = sj->next; f != -1 && (f + sj->jitter) * 1000 <= now_ms;
-	    f = next_fire(sj, f)) {
-		if (latest != -1)
-			missed_add(&m, latest);
-		latest = f;
+	for (f = sj->next; f != -1 && lateness(sj, f, now_ms) >
+	    LC_SCHED_GRACE_MS; f = next_fire(sj, f)) {
+		missed_add(&m, f);
+		sj->last = last_missed = f;
 		if (++n == MISSED_COUNT_CAP) {
 			m.many.count_capped = 1;
+			f = -1;		/* the rest on the next round */
 			break;
 		}
 	}
-	if (latest == -1)
-		return (0);
-	sj->last = latest;
-	if (now_ms - (latest + sj->jitter) * 1000 > LC_SCHED_GRACE_MS)
-		missed_add(&m, latest);
 	if (m.many.count > 0) {
 		m.many.scheduled_at = m.many.last;
 		cb(&m.many, arg);
 	}
-	if (now_ms - (latest + sj->jitter) * 1000 <= LC_SCHED_GRACE_MS)
-		emit(sj->job, LC_SCHED_RUN, latest, cb, arg);
-	else if (sj->job->catch_up == LC_CATCH_UP_ONCE)
-		emit(sj->job, LC_SCHED_CATCH_UP, latest, cb, arg);
+	for (; f != -1 && lateness(sj, f, now_ms) >= 0; f = next_fire(sj, f)) {
+		emit(sj->job, LC_SCHED_RUN, f, cb, arg);
+		sj->last = f;
+		nrun++;
+	}
+	if (last_missed != -1 && nrun == 0 &&
+	    sj->job->catch_up == LC_CATCH_UP_ONCE) {
+		emit(sj->job, LC_SCHED_CATCH_UP, last_missed, cb, arg);
+		nrun++;
+	}
+	if (last_missed == -1 && nrun == 0)
+		return (0);
 	arm_fire(s, sj);
-	return ((size_t)(m.rows + (m.many.count > 0) + 1));
+	return ((size_t)(m.rows + (m.many.count > 0) + nrun));
 }
 
 static size_t

@@ -42,12 +42,19 @@ cancel_handler(int sig)
 	cancel_signal = sig;
 }
 
-/* Until the job starts, SIGTERM and SIGINT cancel the run: a lock wait or
- * a keystore fetch ends early. No SA_RESTART, so a blocked flock returns. */
+/*
+ * Until the job starts, SIGTERM and SIGINT cancel the run: a lock wait or
+ * a keystore fetch ends early. No SA_RESTART, so a blocked flock returns.
+ * The daemon forks a supervisor with both blocked, so that a cancel sent
+ * before this point stays pending instead of killing it: they are
+ * unblocked only once the handler is in place (old_mask restores).
+ */
 static void
-catch_cancel(struct sigaction *old_term, struct sigaction *old_int)
+catch_cancel(struct sigaction *old_term, struct sigaction *old_int,
+    sigset_t *old_mask)
 {
 	struct sigaction	 sa;
+	sigset_t		 set;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = cancel_handler;
@@ -55,6 +62,10 @@ catch_cancel(struct sigaction *old_term, struct sigaction *old_int)
 	cancel_signal = 0;
 	sigaction(SIGTERM, &sa, old_term);
 	sigaction(SIGINT, &sa, old_int);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_UNBLOCK, &set, old_mask);
 }
 
 struct run {
@@ -229,6 +240,9 @@ started_cb(pid_t pid, int64_t start_ms, void *arg)
 		free(cause);
 	}
 	lc_notifier_started(r->notifier, r->id);
+	if (r->opts->log_start)
+		log_info("job=%s run=%s status=started pid=%ld", r->job->name,
+		    r->id, (long)pid);
 }
 
 static void
@@ -290,6 +304,12 @@ take_lock(struct run *r, struct lc_buf *err)
 	char			*cause = NULL, *detail;
 	int64_t			 wait = 0;
 
+	/* Cancelled already (while the row was being written): no wait. */
+	if (cancel_signal != 0) {
+		lc_buf_printf(err, "cancelled by %s before the job started",
+		    strsignal(cancel_signal));
+		return (LC_RUN_CANCELLED);
+	}
 	if (job->overlap == LC_OVERLAP_WAIT) {
 		wait = job->lock_wait;
 		xasprintf(&detail, "waiting up to %llds for %s",
@@ -653,6 +673,7 @@ lc_supervise(const struct lc_supervise_opts *o,
 	struct lc_buf		 err = { 0 };
 	struct sigaction	 old_term, old_int;
 	struct lc_notifier	*nt;
+	sigset_t		 old_mask;
 	enum lc_run_status	 st;
 	sigset_t		 set, oldset;
 	size_t			 keep;
@@ -676,7 +697,7 @@ lc_supervise(const struct lc_supervise_opts *o,
 	snprintf(res->run_id, sizeof res->run_id, "%s", r.id);
 	/* Handled until the row is finished: a late SIGTERM must not leave
 	 * it "running". */
-	catch_cancel(&old_term, &old_int);
+	catch_cancel(&old_term, &old_int, &old_mask);
 	lc_keystore_set_cancel(&cancel_signal);
 	lc_history_end_init(&end, LC_RUN_FAILED);
 	if (lc_proc_set_subreaper(cause) != 0) {
@@ -729,6 +750,7 @@ lc_supervise(const struct lc_supervise_opts *o,
 	lc_buf_free(&err);
 	cleanup(&r);
 	lc_keystore_set_cancel(NULL);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGINT, &old_int, NULL);
 	/* The row is finished and the lock released: now it may send. */

@@ -17,15 +17,18 @@ jobs = (
   { name = "off"; schedule = "@hourly"; command = "x"; enabled = false; }
 );
 CONF
+# The history is read from the config's state_dir: an empty one here
+# (tests/history-cli.sh covers the last-run columns).
+echo "state_dir = \"$TMP/state\";" >>"$TMP/c.conf"
 chmod 0644 "$TMP/c.conf"
 from=2026-03-01T04:30:00Z
 
 COLUMNS=200 run "$LOCKCRON" list -c "$TMP/c.conf" --from $from
-is "$out" "NAME    SCHEDULE                            ZONE              NEXT                       LOCK                           OVERLAP  USER  ENABLED
-backup  0 2 * * *                           Europe/Berlin     2026-03-02 02:00:00+01:00  /var/lib/lc/locks/backup.lock  skip     root  yes
-poll    */20 * * * *; 0 * * * *; 5 0 * * *  America/New_York  2026-02-28 23:40:00-05:00  /run/poll.lock                 wait     -     yes
-boot    @reboot                             Europe/Berlin     -                          /var/lib/lc/locks/boot.lock    skip     -     yes
-off     @hourly                             Europe/Berlin     -                          /var/lib/lc/locks/off.lock     skip     -     no" \
+is "$out" "NAME    SCHEDULE                            ZONE              NEXT                       LOCK                           OVERLAP  USER  ENABLED  LAST  LAST RUN
+backup  0 2 * * *                           Europe/Berlin     2026-03-02 02:00:00+01:00  /var/lib/lc/locks/backup.lock  skip     root  yes      -     -
+poll    */20 * * * *; 0 * * * *; 5 0 * * *  America/New_York  2026-02-28 23:40:00-05:00  /run/poll.lock                 wait     -     yes      -     -
+boot    @reboot                             Europe/Berlin     -                          /var/lib/lc/locks/boot.lock    skip     -     yes      -     -
+off     @hourly                             Europe/Berlin     -                          /var/lib/lc/locks/off.lock     skip     -     no       -     -" \
     "table, wide"
 
 # Not a terminal and no COLUMNS: 80 columns, the least useful dropped.
@@ -42,10 +45,10 @@ import json, sys
 for j in json.load(sys.stdin):
     print(j["name"], j["schedules"], j["timezone"], j["next_fire_at"],
         j["lock"], j["overlap"], j["user"], j["enabled"], sorted(j))
-')" "backup ['0 2 * * *'] Europe/Berlin 2026-03-02T01:00:00.000Z /var/lib/lc/locks/backup.lock skip root True ['enabled', 'lock', 'name', 'next_fire_at', 'overlap', 'schedules', 'timezone', 'user']
-poll ['*/20 * * * *', '0 * * * *', '5 0 * * *'] America/New_York 2026-03-01T04:40:00.000Z /run/poll.lock wait None True ['enabled', 'lock', 'name', 'next_fire_at', 'overlap', 'schedules', 'timezone', 'user']
-boot ['@reboot'] Europe/Berlin None /var/lib/lc/locks/boot.lock skip None True ['enabled', 'lock', 'name', 'next_fire_at', 'overlap', 'schedules', 'timezone', 'user']
-off ['@hourly'] Europe/Berlin None /var/lib/lc/locks/off.lock skip None False ['enabled', 'lock', 'name', 'next_fire_at', 'overlap', 'schedules', 'timezone', 'user']" \
+')" "backup ['0 2 * * *'] Europe/Berlin 2026-03-02T01:00:00.000Z /var/lib/lc/locks/backup.lock skip root True ['consecutive_failures', 'enabled', 'last_run_at', 'last_status', 'last_success_at', 'lock', 'name', 'next_fire_at', 'overlap', 'schedules', 'timezone', 'user']
+poll ['*/20 * * * *', '0 * * * *', '5 0 * * *'] America/New_York 2026-03-01T04:40:00.000Z /run/poll.lock wait None True ['consecutive_failures', 'enabled', 'last_run_at', 'last_status', 'last_success_at', 'lock', 'name', 'next_fire_at', 'overlap', 'schedules', 'timezone', 'user']
+boot ['@reboot'] Europe/Berlin None /var/lib/lc/locks/boot.lock skip None True ['consecutive_failures', 'enabled', 'last_run_at', 'last_status', 'last_success_at', 'lock', 'name', 'next_fire_at', 'overlap', 'schedules', 'timezone', 'user']
+off ['@hourly'] Europe/Berlin None /var/lib/lc/locks/off.lock skip None False ['consecutive_failures', 'enabled', 'last_run_at', 'last_status', 'last_success_at', 'lock', 'name', 'next_fire_at', 'overlap', 'schedules', 'timezone', 'user']" \
     "json: typed values, parsed back"
 
 run "$LOCKCRON" list -c "$TMP/c.conf" --from $from --format csv
@@ -53,11 +56,11 @@ is "$(printf '%s' "$out" | python3 -c '
 import csv, sys
 for row in csv.reader(sys.stdin):
     print("|".join(row))
-')" "name|schedules|timezone|next_fire_at|lock|overlap|user|enabled
-backup|0 2 * * *|Europe/Berlin|2026-03-02T01:00:00.000Z|/var/lib/lc/locks/backup.lock|skip|root|true
-poll|*/20 * * * *;0 * * * *;5 0 * * *|America/New_York|2026-03-01T04:40:00.000Z|/run/poll.lock|wait||true
-boot|@reboot|Europe/Berlin||/var/lib/lc/locks/boot.lock|skip||true
-off|@hourly|Europe/Berlin||/var/lib/lc/locks/off.lock|skip||false" \
+')" "name|schedules|timezone|next_fire_at|lock|overlap|user|enabled|last_status|last_run_at|last_success_at|consecutive_failures
+backup|0 2 * * *|Europe/Berlin|2026-03-02T01:00:00.000Z|/var/lib/lc/locks/backup.lock|skip|root|true||||0
+poll|*/20 * * * *;0 * * * *;5 0 * * *|America/New_York|2026-03-01T04:40:00.000Z|/run/poll.lock|wait||true||||0
+boot|@reboot|Europe/Berlin||/var/lib/lc/locks/boot.lock|skip||true||||0
+off|@hourly|Europe/Berlin||/var/lib/lc/locks/off.lock|skip||false||||0" \
     "csv: parsed back"
 "$LOCKCRON" list -c "$TMP/c.conf" --from $from --format csv >"$TMP/o.csv"
 is "$(tr -dc '\r' <"$TMP/o.csv" | wc -c):$(wc -l <"$TMP/o.csv")" "5:5" \

@@ -163,6 +163,9 @@ struct lc_config_diag {
 /* How the file is loaded. */
 struct lc_config_opts {
 	int		 as_root;	/* root's defaults and ownership checks */
+	/* The main file's global settings only: no jobs, no keystores, no
+	 * drop-ins (the history readers need only state_dir). */
+	int		 globals_only;
 	/* When set, the file named replace_path (exactly as the loader names
 	 * it: the main path as given, drop-ins as include_dir/NAME) is read
 	 * from replace_with instead, and messages still name replace_path:
@@ -174,6 +177,9 @@ struct lc_config_opts {
 /* The default config file: /etc/lockcron.conf as root, else
  * $XDG_CONFIG_HOME/lockcron/lockcron.conf; $LOCKCRON_CONFIG overrides. */
 char			*lc_config_default_path(int as_root);
+/* The default state_dir: /var/lib/lockcron as root, else
+ * $XDG_STATE_HOME/lockcron. */
+char			*lc_config_default_state_dir(int as_root);
 /*
  * Loads and validates path and its include_dir. Returns NULL when any error
  * was found; diag (when not NULL) receives every error and warning.

@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define LC_HISTORY_SCHEMA_VERSION	2
+#define LC_HISTORY_SCHEMA_VERSION	3
 #define LC_HISTORY_NONE			INT64_MIN
 #define LC_UUID_BUFSZ			37	/* 36 characters and a NUL */
 
@@ -174,7 +174,7 @@ struct lc_job_summary {
 						  newer than last_success */
 };
 
-/* runs per job and status (lockcron_runs_total). */
+/* Runs per job and status (lc_history_counts, lc_history_totals). */
 struct lc_history_count {
 	char			*job;
 	enum lc_run_status	 status;
@@ -339,6 +339,13 @@ int	 lc_history_summary(struct lc_history *, const char *job,
 void	 lc_history_summary_clear(struct lc_job_summary *);
 /* Run counts by job and status, ordered by job then status name. */
 int	 lc_history_counts(struct lc_history *, struct lc_history_count **,
+	     size_t *, char **cause);
+/*
+ * How many runs of each job ever ended with each status (every status but
+ * queued and running), ordered by job then status name: run_totals, which
+ * pruning does not lower (lockcron_runs_total).
+ */
+int	 lc_history_totals(struct lc_history *, struct lc_history_count **,
 	     size_t *, char **cause);
 void	 lc_history_counts_free(struct lc_history_count *, size_t);
 

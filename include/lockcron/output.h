@@ -81,6 +81,9 @@ void	 lc_output_colour(struct lc_output *, int col, enum lc_output_colour);
 void	 lc_output_style_detect(struct lc_output_style *, int fd);
 /* "table", "json" or "csv"; -1 otherwise. */
 int	 lc_output_parse_format(const char *, enum lc_output_format *);
+/* The len bytes at s as valid UTF-8 without NULs: NULs dropped, invalid
+ * bytes replaced by U+FFFD (what JSON strings need). Allocated. */
+char	*lc_output_utf8(const char *s, size_t len);
 /* Renders to a string (never NULL). */
 char	*lc_output_render(const struct lc_output *, enum lc_output_format,
 	     const struct lc_output_style *);

@@ -75,6 +75,8 @@ void		 lc_sched_copy_retry(struct lc_sched *, const struct lc_sched *,
 		     const char *job);
 /* Arms the one housekeeping timer (history pruning); INT64_MAX disarms. */
 void		 lc_sched_set_prune(struct lc_sched *, int64_t due_ms);
+/* When the housekeeping timer is due (ms), or INT64_MAX when disarmed. */
+int64_t		 lc_sched_prune_due(const struct lc_sched *);
 
 /* The earliest instant (ms) anything is due, or INT64_MAX. */
 int64_t		 lc_sched_wakeup(const struct lc_sched *);

@@ -23,6 +23,9 @@ struct lc_supervise_opts {
 	int64_t			 scheduled_at;	/* ms */
 	/* Also copy the job's output to our stdout and stderr. */
 	int			 foreground;
+	/* Log "job=… run=… status=started pid=…" once the job has started
+	 * (the daemon's runs; a run that never starts logs no start). */
+	int			 log_start;
 };
 
 #define LC_SUPERVISE_ERRSZ	1024

@@ -761,7 +761,8 @@ test_migration_from_v1(void **state)
 	lc_history_close(h);
 
 	db = raw_open(db_path);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"),
+	    LC_HISTORY_SCHEMA_VERSION);
 	s = raw_text(db, "PRAGMA journal_mode");
 	assert_string_equal(s, "wal");
 	free(s);

@@ -390,6 +390,64 @@ test_many_jobs_heap(void **state)
 	lc_sched_free(s);
 }
 
+/*
+ * A wake-up late by more than a job's period (a loaded machine): every
+ * fire within the grace runs, in order; only those beyond it are missed.
+ */
+static void
+test_several_late_within_grace(void **state)
+{
+	struct lc_job	*j = job_new("sec", "* * * * * *", NULL);
+	struct lc_sched	*s = lc_sched_new();
+	struct log	 l = { .n = 0 };
+	size_t		 i;
+
+	(void)state;
+	lc_sched_add(s, j, T0, T0 * 1000);
+	assert_int_equal(lc_sched_run_due(s, (T0 + 3) * 1000 + 500, record,
+	    &l), 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(l.ev[i].kind, LC_SCHED_RUN);
+		assert_int_equal(l.ev[i].scheduled_at, T0 + 1 + (int64_t)i);
+	}
+	assert_int_equal(lc_sched_last(s, "sec"), T0 + 3);
+	assert_int_equal(lc_sched_wakeup(s), (T0 + 4) * 1000);
+	/* At T0+18.5 s, T0+4..T0+8 are beyond the grace, T0+9..T0+18 not. */
+	l.n = 0;
+	lc_sched_run_due(s, (T0 + 18) * 1000 + 500, record, &l);
+	assert_int_equal(count_kind(&l, LC_SCHED_MISSED), 5);
+	assert_int_equal(count_kind(&l, LC_SCHED_RUN), 10);
+	assert_int_equal(l.ev[0].scheduled_at, T0 + 4);
+	assert_int_equal(l.ev[4].scheduled_at, T0 + 8);
+	assert_int_equal(l.ev[5].kind, LC_SCHED_RUN);
+	assert_int_equal(l.ev[5].scheduled_at, T0 + 9);
+	assert_int_equal(l.ev[14].scheduled_at, T0 + 18);
+	assert_int_equal(count_kind(&l, LC_SCHED_CATCH_UP), 0);
+	lc_sched_free(s);
+	job_free(j);
+}
+
+/* The housekeeping timer: due once, then disarmed until set again. */
+static void
+test_prune_timer(void **state)
+{
+	struct lc_sched	*s = lc_sched_new();
+	struct log	 l;
+
+	(void)state;
+	memset(&l, 0, sizeof l);
+	assert_int_equal(lc_sched_prune_due(s), INT64_MAX);
+	lc_sched_set_prune(s, (T0 + 60) * 1000);
+	assert_int_equal(lc_sched_prune_due(s), (T0 + 60) * 1000);
+	assert_int_equal(lc_sched_wakeup(s), (T0 + 60) * 1000);
+	assert_int_equal(lc_sched_run_due(s, (T0 + 59) * 1000, record, &l), 0);
+	assert_int_equal(lc_sched_run_due(s, (T0 + 61) * 1000, record, &l), 1);
+	assert_int_equal(l.ev[0].kind, LC_SCHED_PRUNE);
+	assert_int_equal(lc_sched_prune_due(s), INT64_MAX);
+	assert_int_equal(lc_sched_wakeup(s), INT64_MAX);
+	lc_sched_free(s);
+}
+
 int
 main(void)
 {
@@ -407,6 +465,8 @@ main(void)
 		cmocka_unit_test(test_reload_same_second),
 		cmocka_unit_test(test_disabled_and_reboot),
 		cmocka_unit_test(test_many_jobs_heap),
+		cmocka_unit_test(test_prune_timer),
+		cmocka_unit_test(test_several_late_within_grace),
 	};
 
 	return (cmocka_run_group_tests_name("scheduler", tests, setup,
