@@ -363,7 +363,8 @@ setup(struct lc_daemon *d, char **cause)
 {
 	struct lc_config_diag	 diag;
 	struct lc_history	*h;
-	size_t			 nlost = 0;
+	char			**unfinished;
+	size_t			 nlost = 0, nunfinished;
 
 	memset(&diag, 0, sizeof diag);
 	d->cfg = lc_config_load(d->opts->config_path, &d->copts, &diag);
@@ -400,9 +401,13 @@ setup(struct lc_daemon *d, char **cause)
 	if ((h = lc_history_open(d->db_path, 0, d->cfg->history_group,
 	    cause)) == NULL)
 		return (-1);
+	unfinished = runs_unfinished(h, &nunfinished);
 	if (lc_history_reconcile(h, LC_RECONCILE_STARTING, &nlost,
 	    cause) != 0) {
 		lc_history_close(h);
+		while (nunfinished > 0)
+			free(unfinished[--nunfinished]);
+		free(unfinished);
 		return (-1);
 	}
 	if (nlost > 0)
@@ -413,6 +418,7 @@ setup(struct lc_daemon *d, char **cause)
 	forget_disabled(d->cfg, h);
 	runs_reboot(d, h);
 	lc_history_close(h);
+	runs_notify_lost(d, unfinished, nunfinished);
 
 	xasprintf(&d->sock_path, "%s/%s", d->cfg->runtime_dir, LC_CTL_SOCKET);
 	if (lc_mkdir_p(d->cfg->runtime_dir, 0755, cause) != 0)
