@@ -68,6 +68,8 @@ void	 runs_reap(struct lc_daemon *);
 void	 runs_pidfd_ready(struct lc_daemon *, struct drun *);
 int	 runs_adopt(struct lc_daemon *, struct lc_history *);
 void	 runs_reboot(struct lc_daemon *, struct lc_history *);
+char	**runs_unfinished(struct lc_history *, size_t *);
+void	 runs_notify_lost(struct lc_daemon *, char **, size_t);
 int	 runs_manual(struct lc_daemon *, const struct lc_job *, char *id,
 	     char **cause);
 int	 runs_cancel(struct lc_daemon *, const char *prefix, uid_t,

@@ -913,3 +913,59 @@ out:
 	lc_history_close(h);
 	return (rc);
 }
+
+/* The ids of this host's queued and running rows, before reconciliation
+ * judges them (NULL when there are none). */
+char **
+runs_unfinished(struct lc_history *h, size_t *n)
+{
+	struct lc_history_filter	 f;
+	struct lc_run			*rows = NULL;
+	char				**ids = NULL;
+	size_t				 i, nrows = 0;
+
+	*n = 0;
+	lc_history_filter_init(&f);
+	f.statuses = LC_RUN_MASK(LC_RUN_QUEUED) | LC_RUN_MASK(LC_RUN_RUNNING);
+	if (lc_history_list(h, &f, &rows, &nrows, NULL) != 0 || nrows == 0)
+		return (NULL);
+	ids = xcalloc(nrows, sizeof *ids);
+	for (i = 0; i < nrows; i++)
+		ids[(*n)++] = xstrdup(rows[i].id);
+	lc_history_runs_free(rows, nrows);
+	return (ids);
+}
+
+/*
+ * After reconciliation at start: the runs of the earlier daemon it marked
+ * lost notify like any lost run. Frees ids; call with no handle open.
+ */
+void
+runs_notify_lost(struct lc_daemon *d, char **ids, size_t n)
+{
+	struct lc_history	*h;
+	const struct lc_job	*job;
+	struct lc_run		 row;
+	char			**lost;
+	size_t			 i, nlost = 0;
+
+	if (n == 0 || (h = daemon_history(d)) == NULL)
+		goto out;
+	lost = xcalloc(n, sizeof *lost);
+	for (i = 0; i < n; i++) {
+		lc_history_run_init(&row);
+		if (lc_history_run_get(h, ids[i], &row, NULL, NULL, NULL) == 0 &&
+		    row.status == LC_RUN_LOST &&
+		    (job = lc_config_find_job(d->cfg, row.job)) != NULL &&
+		    lc_notify_channels(job, LC_RUN_LOST) != 0)
+			lost[nlost++] = ids[i];
+		lc_history_run_clear(&row);
+	}
+	lc_history_close(h);
+	notify_rows(d, lost, nlost);
+	free(lost);
+out:
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}

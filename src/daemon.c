@@ -571,7 +571,8 @@ setup(struct lc_daemon *d, char **cause)
 {
 	struct lc_config_diag	 diag;
 	struct lc_history	*h;
-	size_t			 nlost = 0;
+	char			**unfinished;
+	size_t			 nlost = 0, nunfinished;
 
 	memset(&diag, 0, sizeof diag);
 	d->cfg = load_config(d, &diag);
@@ -611,9 +612,13 @@ setup(struct lc_daemon *d, char **cause)
 		return (-1);
 	/* From now on no open rebuilds the WAL index. */
 	d->shmfd = lc_history_hold(d->db_path, -1);
+	unfinished = runs_unfinished(h, &nunfinished);
 	if (lc_history_reconcile(h, LC_RECONCILE_STARTING, &nlost,
 	    cause) != 0) {
 		lc_history_close(h);
+		while (nunfinished > 0)
+			free(unfinished[--nunfinished]);
+		free(unfinished);
 		return (-1);
 	}
 	if (nlost > 0)
@@ -625,6 +630,7 @@ setup(struct lc_daemon *d, char **cause)
 	runs_reboot(d, h);
 	lc_history_close(h);
 	trim_memory();
+	runs_notify_lost(d, unfinished, nunfinished);
 
 	xasprintf(&d->sock_path, "%s/%s", d->cfg->runtime_dir, LC_CTL_SOCKET);
 	if (lc_mkdir_p(d->cfg->runtime_dir, 0755, cause) != 0)

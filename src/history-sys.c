@@ -125,6 +125,14 @@ lc_proc_start_time(pid_t pid)
 		return (-1);
 	}
 	p++;
+	/* A zombie (or dead) process has exited: nothing of it runs any more,
+	 * whoever has not reaped it yet. */
+	while (*p == ' ')
+		p++;
+	if (*p == 'Z' || *p == 'X') {
+		errno = ESRCH;
+		return (-1);
+	}
 	for (field = 2; field < 22; field++) {
 		while (*p == ' ')
 			p++;

@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "lockcron/http.h"
 #include "lockcron/keystore.h"
 #include "lockcron/log.h"
 #include "keystore-int.h"
@@ -362,27 +363,6 @@ easy_new(struct keystore_fetch *f, CURLU *u, struct curl_slist *hdrs,
 	return (c);
 }
 
-/* Transport failures worth another attempt; TLS trust failures are not. */
-static int
-retryable(CURLcode rc)
-{
-	switch (rc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return (1);
-	default:
-		return (0);
-	}
-}
-
 /*
  * Text from the server for an error message: cleaned of control bytes,
  * shortened, and with the token masked should the server echo it.
@@ -514,7 +494,7 @@ attempt(struct keystore_fetch *f, CURL *c, char *errbuf, char **msg)
 		}
 		xasprintf(msg, "%s", errbuf[0] != '\0' ? errbuf :
 		    curl_easy_strerror(rc));
-		return (retryable(rc) ? OUTCOME_RETRY : OUTCOME_FAIL);
+		return (lc_http_retryable(rc) ? OUTCOME_RETRY : OUTCOME_FAIL);
 	}
 	if (status >= 200 && status < 300)
 		return (OUTCOME_DONE);

@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 
+#include "lockcron/http.h"
 #include "lockcron/keystore.h"
 #include "lockcron/log.h"
 #include "lockcron/util.h"
@@ -124,27 +125,6 @@ easy_new(CURLU *u, const char *method, struct curl_slist *hdrs,
 	return (c);
 }
 
-/* Transport failures worth another attempt; TLS trust failures are not. */
-static int
-retryable(CURLcode rc)
-{
-	switch (rc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return (1);
-	default:
-		return (0);
-	}
-}
-
 /* One request; *msg says what happened. */
 static enum outcome
 attempt(CURL *c, char *errbuf, long *status, char **msg)
@@ -159,7 +139,7 @@ attempt(CURL *c, char *errbuf, long *status, char **msg)
 	if (rc != CURLE_OK) {
 		*msg = xstrdup(errbuf[0] != '\0' ? errbuf :
 		    curl_easy_strerror(rc));
-		return (retryable(rc) ? OUTCOME_RETRY : OUTCOME_FAIL);
+		return (lc_http_retryable(rc) ? OUTCOME_RETRY : OUTCOME_FAIL);
 	}
 	if (*status >= 300 && *status < 400)
 		xasprintf(msg, "HTTP %ld: redirects are not followed", *status);

@@ -28,6 +28,9 @@
 /* While SIGKILLed processes die, rescan this often: an orphan reparented
  * to us by a dying grandchild sends no SIGCHLD. */
 #define PROC_RESCAN_MS		100
+/* How long a group told to terminate may take to be gone before the
+ * end-of-run sweep counts its members as leftovers. */
+#define PROC_SETTLE_MS		200
 
 /* The parent's side of one run. */
 struct proc_run {
@@ -522,6 +525,28 @@ sweep_wait(struct proc_run *r, int ms)
 }
 
 /*
+ * After a timeout or a cancel the job's group was told to terminate: its
+ * members on their way out (files closed, not yet zombies) are not
+ * leftovers. Waits up to PROC_SETTLE_MS for the group to be gone before
+ * the sweep counts what is left. Returns 1 if a cancel came meanwhile.
+ */
+static int
+settle_group(struct proc_run *r)
+{
+	int64_t	 deadline = lc_mono_ms() + PROC_SETTLE_MS, now;
+	int	 cancelled = 0;
+
+	if (!r->res->timed_out && !r->res->cancelled)
+		return (0);
+	/* Short waits: a grandchild's death signals its parent, not us. */
+	while (!reap(r) && kill(-r->pid, 0) == 0 &&
+	    (now = lc_mono_ms()) < deadline)
+		cancelled |= sweep_wait(r, deadline - now < 10 ?
+		    (int)(deadline - now) : 10);
+	return (cancelled);
+}
+
+/*
  * The end of every run: SIGTERM to each descendant still alive, SIGKILL to
  * those left after the grace period, until waitpid() says we have no
  * children. As subreaper we inherit the orphans, even those that called
@@ -533,13 +558,14 @@ sweep(struct proc_run *r)
 	struct proc_pids	 found = { 0 }, counted = { 0 }, phase = { 0 };
 	int64_t			 kill_at = 0, now;
 	size_t			 i;
-	int			 sig = 0, group_sig = 0, ms, n;
+	int			 sig = 0, group_sig = 0, ms, n, hurry;
 
+	hurry = settle_group(r);
 	while (!reap(r)) {
 		now = lc_mono_ms();
 		if (sig == 0) {
 			sig = SIGTERM;
-			kill_at = now + r->spec->kill_grace_ms;
+			kill_at = hurry ? now : now + r->spec->kill_grace_ms;
 		}
 		if (sig == SIGTERM && now >= kill_at) {
 			sig = SIGKILL;

@@ -364,7 +364,8 @@ int	 lc_boot_id(char buf[LC_UUID_BUFSZ]);
 /* Tests and lockcrond --boot-id-file read the boot id there; NULL: /proc. */
 void	 lc_boot_id_set_path(const char *);
 /* Start time of pid in clock ticks after boot (field 22 of
- * /proc/PID/stat); -1 and errno (ESRCH: no such process) on failure. */
+ * /proc/PID/stat); -1 and errno (ESRCH: no such process, or a zombie
+ * nobody reaped yet) on failure. */
 int64_t	 lc_proc_start_time(pid_t pid);
 
 #endif

@@ -706,6 +706,32 @@ test_timeout_kill(void **state)
 	lc_proc_result_clear(&res);
 }
 
+/*
+ * A member of the job's group that takes a moment to obey the timeout's
+ * SIGTERM (and holds no pipe, so the run ends first) is on its way out,
+ * not a leftover: killed_descendants does not count it.
+ */
+static void
+test_timeout_slow_exit(void **state)
+{
+	struct lc_proc_spec	 spec;
+	struct lc_proc_result	 res;
+	struct capture		 c;
+
+	spec_init(&spec, &c);
+	spec.command = "sh -c 'exec >/dev/null 2>&1; "
+	    "trap \"sleep 0.1; exit 0\" TERM; while :; do sleep 0.01; done' & "
+	    "exec sleep 60";
+	spec.timeout_ms = 300;
+	spec.kill_grace_ms = 2000;
+	assert_int_equal(lc_proc_run(&spec, &res), 0);
+	assert_true(res.timed_out);
+	assert_int_equal(res.signal, SIGTERM);
+	assert_int_equal(res.killed_descendants, 0);
+	capture_free(&c);
+	lc_proc_result_clear(&res);
+}
+
 static void
 test_background_holds_stdout(void **state)
 {
@@ -889,6 +915,7 @@ main(void)
 		cmocka_unit_test(test_inherited_fds),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_timeout_kill),
+		cmocka_unit_test(test_timeout_slow_exit),
 		cmocka_unit_test(test_background_holds_stdout),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_sighup_ignored),
