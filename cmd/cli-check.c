@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -13,34 +12,12 @@
 int
 cmd_check(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct cli_command	*self = cli_find("check");
-	struct lc_config		*cfg;
-	const char			*path = NULL;
-	int				 ch;
+	struct lc_config	*cfg;
+	const char		*path;
+	int			 rc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'h':
-			cli_usage(self, 1);
-			return (CLI_OK);
-		default:
-			cli_usage(self, 0);
-			return (CLI_USAGE);
-		}
-	}
-	if (optind != argc) {
-		cli_usage(self, 0);
-		return (CLI_USAGE);
-	}
+	if ((rc = cli_config_opts("check", argc, argv, 0, &path)) != -1)
+		return (rc);
 	if ((cfg = cli_config_load(path, NULL)) == NULL)
 		return (CLI_USAGE);
 	printf("%zu job%s OK in %zu file%s\n", cfg->njobs,

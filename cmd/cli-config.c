@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -31,4 +32,43 @@ cli_config_load(const char *path, size_t *nerrors)
 	lc_config_diag_clear(&diag);
 	free(def);
 	return (cfg);
+}
+
+/*
+ * The options of a command that takes only -c FILE and --help, then exactly
+ * nargs operands (optind points at them). Returns -1 to go on, else the
+ * status to exit with.
+ */
+int
+cli_config_opts(const char *name, int argc, char **argv, int nargs,
+    const char **path)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct cli_command	*self = cli_find(name);
+	int				 ch;
+
+	*path = NULL;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			*path = optarg;
+			break;
+		case 'h':
+			cli_usage(self, 1);
+			return (CLI_OK);
+		default:
+			cli_usage(self, 0);
+			return (CLI_USAGE);
+		}
+	}
+	if (optind != argc - nargs) {
+		cli_usage(self, 0);
+		return (CLI_USAGE);
+	}
+	return (-1);
 }

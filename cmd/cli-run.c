@@ -139,36 +139,15 @@ cmd_run(int argc, char **argv)
 static int
 simple_request(int argc, char **argv, const char *cmd, const char *key)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct cli_command	*self = cli_find(cmd);
-	struct lc_config		*cfg;
-	const char			*path = NULL;
-	json_t				*req, *reply = NULL, *errs;
-	size_t				 i;
-	int				 ch, rc = CLI_OK;
+	struct lc_config	*cfg;
+	const char		*path;
+	json_t			*req, *reply = NULL, *errs;
+	size_t			 i;
+	int			 rc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'h':
-			cli_usage(self, 1);
-			return (CLI_OK);
-		default:
-			cli_usage(self, 0);
-			return (CLI_USAGE);
-		}
-	}
-	if (optind != argc - (key != NULL)) {
-		cli_usage(self, 0);
-		return (CLI_USAGE);
-	}
+	if ((rc = cli_config_opts(cmd, argc, argv, key != NULL, &path)) != -1)
+		return (rc);
+	rc = CLI_OK;
 	if ((cfg = cli_config_load(path, NULL)) == NULL)
 		return (CLI_USAGE);
 	req = json_pack("{s:s}", "cmd", cmd);

@@ -33,6 +33,11 @@ const struct cli_command *cli_find(const char *name);
  * stderr; NULL when it has errors. */
 struct lc_config *cli_config_load(const char *path, size_t *nerrors);
 
+/* Parses -c FILE and --help, then expects nargs operands at optind;
+ * -1 to go on, else the exit status. */
+int	 cli_config_opts(const char *name, int argc, char **argv, int nargs,
+	     const char **path);
+
 /* The earliest fire of any of a job's schedules after t; -1: never. */
 struct lc_job;
 int	 cli_job_next(const struct lc_job *, int64_t t, int64_t *next);

@@ -20,8 +20,16 @@ daemon_start_or_bail
 for i in 1 2 3 4 5; do
 	"$LOCKCRON" run -c "$D_CONF" --no-wait "p$i" >>"$TMP/ids" || echo "# run p$i failed"
 done
-is "$(sql "select group_concat(status, ' ') from (select status from runs order by rowid)" |
-    sed 's/running/R/g; s/queued/Q/g')" "R R Q Q Q" "2 running, 3 queued"
+# The two supervisors mark their runs running a moment after the daemon
+# forks them: poll for the state (p1 runs 2 s, so it lasts).
+states() {
+	sqlv "select group_concat(status, ' ') from (select status from runs order by rowid)" |
+	    sed 's/running/R/g; s/queued/Q/g'
+}
+wait_for "[ \"\$(states)\" = 'R R Q Q Q' ]" 10
+rc=$?
+[ $rc -eq 0 ] || echo "# states: $(states)"
+ok $rc "2 running, 3 queued"
 wait_for "[ \$(sqlv \"select count(*) from runs where status = 'succeeded'\") = 5 ]" 20
 ok $? "all five ran and succeeded"
 # At no instant were more than 2 runs between started_at and finished_at

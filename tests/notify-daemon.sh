@@ -20,10 +20,10 @@ timezone = "UTC";
 log = "stderr";
 log_level = "debug";
 jobs = (
-  { name = "hang"; schedule = "* * * * * *"; command = "exit 1";
+  { name = "hang"; schedule = "*/2 * * * * *"; command = "exit 1";
     notify = { webhook = "http://127.0.0.1:$hang_port/hook";
       ping = "http://127.0.0.1:$hang_port/ping"; }; },
-  { name = "refused"; schedule = "* * * * * *"; command = "exit 1";
+  { name = "refused"; schedule = "*/2 * * * * *"; command = "exit 1";
     notify = { webhook = "http://127.0.0.1:$CLOSED/hook"; }; },
   { name = "victim"; schedule = "@yearly"; command = "sleep 30";
     notify = { webhook = "http://127.0.0.1:$P/hook/victim";
@@ -106,37 +106,44 @@ kill -9 -- "-$job_pid" 2>/dev/null
 job_pid=""
 
 # --- endpoints that hang or refuse delay nothing ------------------------------
-# Every fire of the two per-second jobs, while their notifiers wait on the
-# network: failed (not skipped: the lock was free), started on time.
-sleep 4
+# The two jobs fire every 2 s. A notifier that held its run (1 s per attempt,
+# 4 attempts, with back-off) would keep the lock past the next fire: that
+# fire would be skipped or late. So every fire from here on is failed (not
+# skipped: the lock was free) and started before the next fire was due.
+# (The fires of the daemon's first seconds are left out: its start-up, the
+# missed rows and the victim above share the machine with them.)
+t_from=$(($(date +%s) * 1000))
+sleep 7
 check_ticks() {
-	sql "SELECT status, started_at - scheduled_at < 1000,
+	sql "SELECT status, started_at - scheduled_at < 2000,
 	    (SELECT count(*) FROM events e WHERE e.run = r.id AND
 	    e.kind = 'lock_acquired')
-	    FROM runs r WHERE job = '$1' AND status NOT IN ('queued', 'running')
+	    FROM runs r WHERE job = '$1' AND scheduled_at >= $t_from AND
+	    status NOT IN ('queued', 'running')
 	    ORDER BY scheduled_at" | sort | uniq -c |
 	    sed 's/^ *//'
 }
 finished() {
 	sql "SELECT count(*) FROM runs WHERE job = '$1' AND
-	    status NOT IN ('queued', 'running')"
+	    scheduled_at >= $t_from AND status NOT IN ('queued', 'running')"
 }
 n=$(finished hang)
-ok "$([ "$n" -ge 4 ] && echo 0 || echo 1)" "hang: $n per-second runs"
+ok "$([ "$n" -ge 2 ] && echo 0 || echo 1)" "hang: $n runs every 2 s"
 is "$(check_ticks hang)" "$n failed|1|1" \
-    "hang: every run took the lock and started within 1 s of its fire"
+    "hang: every run took the lock and started before the next fire"
 nreq=$(requests hang / | wc -l)
 ok "$([ "$nreq" -ge 4 ] && echo 0 || echo 1)" \
     "hang: the server got $nreq requests it never answered"
 n=$(finished refused)
 is "$(check_ticks refused)" "$n failed|1|1" \
-    "refused: every run took the lock and started within 1 s of its fire"
+    "refused: every run took the lock and started before the next fire"
 id=$(sql "SELECT id FROM runs WHERE job = 'refused' ORDER BY scheduled_at LIMIT 1")
 wait_for 5 has_events "$id" 1
 notify_events "$id" |
     grep -q "^notify_failed|webhook: Failed to connect .*(4 attempts)$"
 ok $? "refused: notify_failed after 4 attempts"
 is "$(sql "SELECT count(*) FROM runs WHERE job IN ('hang', 'refused') AND
+    scheduled_at >= $t_from AND
     status NOT IN ('failed', 'queued', 'running')")" 0 \
     "no run of theirs ended otherwise"
 

@@ -162,9 +162,13 @@ wait_until 20 grep -q "canary-$$" "/proc/$canary/cmdline"
 python3 - "$TMP/canary" <<'PY' >/dev/null
 import os, sys
 v = open(sys.argv[1]).read().strip().encode()
-sys.exit(0 if any(v in open("/proc/%s/cmdline" % p, "rb").read()
-    for p in os.listdir("/proc") if p.isdigit()
-    and os.path.exists("/proc/%s/cmdline" % p)) else 1)
+def cmdline(pid):	# a process may end between listdir and open
+    try:
+        return open("/proc/%s/cmdline" % pid, "rb").read()
+    except OSError:
+        return b""
+sys.exit(0 if any(v in cmdline(p) for p in os.listdir("/proc")
+    if p.isdigit()) else 1)
 PY
 ok $? "the argv scan sees a canary in an argv"
 kill "$canary" 2>/dev/null; wait "$canary" 2>/dev/null
