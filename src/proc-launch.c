@@ -114,9 +114,16 @@ proc_ident_load(const char *user, const char *group, struct proc_ident *id,
 		}
 		id->gid = gr->gr_gid;
 	}
-	if (geteuid() == 0) {
+	/* With neither user nor group, the job keeps the daemon's identity,
+	 * supplementary groups included: nothing to look up or change (the
+	 * group lookup alone loads the NSS modules in every supervisor). */
+	if (geteuid() == 0 && (user != NULL || group != NULL)) {
 		id->change = 1;
 		ident_groups(id);
+		return (0);
+	}
+	if (geteuid() == 0) {
+		id->gid = getegid();
 		return (0);
 	}
 	/* Not root: we can only be ourselves, with our own group. */

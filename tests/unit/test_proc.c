@@ -171,6 +171,21 @@ as_nobody(int (*fn)(void))
 	return (WEXITSTATUS(status));
 }
 
+/* Runs fn in a child as we are; returns its exit code. */
+static int
+in_child(int (*fn)(void))
+{
+	pid_t	 pid;
+	int	 status;
+
+	if ((pid = fork()) == 0)
+		_exit(fn());
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return (WEXITSTATUS(status));
+}
+
 static void
 test_exit_code(void **state)
 {
@@ -540,6 +555,29 @@ test_launch_errors(void **state)
 	free(dir);
 }
 
+/* As root with neither user nor group: the job keeps our identity, the
+ * supplementary groups we have (4242 and 4343) included, not root's. */
+static int
+root_keeps_groups(void)
+{
+	struct lc_proc_spec	 spec;
+	struct lc_proc_result	 res;
+	struct capture		 c;
+	gid_t			 mine[] = { 4242, 4343 };
+	int			 rc;
+
+	if (setgroups(2, mine) != 0)
+		return (100);
+	spec_init(&spec, &c);
+	spec.argv = (char *[]){ "id", "-G", NULL };
+	if (lc_proc_run(&spec, &res) != 0 || res.exit_code != 0)
+		return (2);
+	rc = strcmp(c.out.data, "0 4242 4343\n") == 0 ? 0 : 3;
+	capture_free(&c);
+	lc_proc_result_clear(&res);
+	return (rc);
+}
+
 /* As nobody: running as root must be refused; our own user works. */
 static int
 nonroot_user_switch(void)
@@ -576,6 +614,7 @@ test_user_switch(void **state)
 	assert_int_equal(as_nobody(nonroot_user_switch), 0);
 	if (geteuid() != 0)
 		skip();
+	assert_int_equal(in_child(root_keeps_groups), 0);
 	spec_init(&spec, &c);
 	spec.command = "id -u; id -g; id -G; echo $HOME $USER $LOGNAME";
 	spec.user = "nobody";
