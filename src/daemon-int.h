@@ -22,6 +22,10 @@ struct drun {
 	pid_t		 pid;		/* supervisor; 0 while queued */
 	int		 pidfd;		/* adopted supervisors only, else -1 */
 	int		 overlap_wait;	/* the job waits for its lock */
+	/* What the supervisor of a queued run would read back from its row. */
+	char		*fire_id;	/* NULL: the run's own id */
+	int64_t		 scheduled_at;	/* ms */
+	int		 attempt;
 };
 
 /* Per job: rate limit of "lock busy" log lines. */

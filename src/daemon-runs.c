@@ -43,6 +43,7 @@ drun_add(struct lc_daemon *d, const char *id, const struct lc_job *job)
 	struct drun	*r = xcalloc(1, sizeof *r);
 
 	snprintf(r->id, sizeof r->id, "%s", id);
+	r->attempt = 1;
 	r->job = xstrdup(job->name);
 	r->pidfd = -1;
 	r->overlap_wait = job->overlap == LC_OVERLAP_WAIT;
@@ -67,6 +68,7 @@ drun_remove(struct lc_daemon *d, struct drun *r)
 	if (r->pidfd != -1)
 		close(r->pidfd);
 	free(r->job);
+	free(r->fire_id);
 	free(r);
 }
 
@@ -202,6 +204,7 @@ queue_run(struct lc_daemon *d, struct lc_history *h, const struct lc_job *job,
     int attempt, char **cause)
 {
 	struct lc_run	 row;
+	struct drun	*r;
 	char		 id[LC_UUID_BUFSZ];
 
 	lc_history_run_init(&row);
@@ -218,7 +221,11 @@ queue_run(struct lc_daemon *d, struct lc_history *h, const struct lc_job *job,
 		    lc_history_trigger_name(trig), NULL);
 	lc_history_event_add(h, id, LC_EVENT_QUEUED, LC_HISTORY_NONE, NULL,
 	    NULL);
-	return (drun_add(d, id, job));
+	r = drun_add(d, id, job);
+	r->fire_id = fire_id != NULL ? xstrdup(fire_id) : NULL;
+	r->scheduled_at = scheduled_at;
+	r->attempt = row.attempt;
+	return (r);
 }
 
 static enum lc_run_trigger
@@ -429,7 +436,8 @@ start:
 
 /* In the child: the supervisor for one run, then _exit. */
 static void __attribute__((noreturn))
-supervise_child(struct lc_daemon *d, const struct lc_job *job, const char *id)
+supervise_child(struct lc_daemon *d, const struct lc_job *job,
+    const struct drun *r)
 {
 	struct lc_supervise_opts	 o;
 	struct lc_supervise_result	 res;
@@ -451,10 +459,14 @@ supervise_child(struct lc_daemon *d, const struct lc_job *job, const char *id)
 	memset(&o, 0, sizeof o);
 	o.cfg = d->cfg;
 	o.job = job;
-	o.run_id = id;
+	o.run_id = r->id;
+	o.known = 1;
+	o.fire_id = r->fire_id;
+	o.attempt = r->attempt;
+	o.scheduled_at = r->scheduled_at;
 	o.log_start = 1;
 	if (lc_supervise(&o, &res, &cause) != 0) {
-		log_error("job=%s run=%s: %s", job->name, id, cause);
+		log_error("job=%s run=%s: %s", job->name, r->id, cause);
 		_exit(1);
 	}
 	_exit(0);
@@ -513,7 +525,7 @@ runs_start_queued(struct lc_daemon *d)
 			continue;
 		}
 		if (pid == 0)
-			supervise_child(d, job, r->id);
+			supervise_child(d, job, r);
 		r->pid = pid;
 		active++;
 		/* The start line comes from the supervisor once the job has

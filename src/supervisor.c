@@ -611,6 +611,12 @@ start_record(struct run *r, char **cause)
 	if (lc_history_run_running(r->h, r->id, 0, LC_HISTORY_NONE,
 	    cause) != 0)
 		return (-1);
+	if (o->known) {
+		r->fire_id = xstrdup(o->fire_id != NULL ? o->fire_id : r->id);
+		r->attempt = o->attempt;
+		r->scheduled_at = o->scheduled_at;
+		return (0);
+	}
 	lc_history_run_init(&row);
 	if (lc_history_run_get(r->h, r->id, &row, NULL, NULL, cause) != 0)
 		return (-1);

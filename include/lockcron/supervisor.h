@@ -17,10 +17,13 @@ struct lc_supervise_opts {
 	const struct lc_job	*job;
 	/* The daemon's queued row; NULL: insert a running row ourselves. */
 	const char		*run_id;
-	/* For a row we insert (lockcron run). */
+	/* For a row we insert (lockcron run), and for the daemon's row
+	 * when known is set (then it is not read back). */
 	enum lc_run_trigger	 trigger;
 	int			 attempt;
 	int64_t			 scheduled_at;	/* ms */
+	const char		*fire_id;	/* NULL: the run's own id */
+	int			 known;
 	/* Also copy the job's output to our stdout and stderr. */
 	int			 foreground;
 	/* Log "job=… run=… status=started pid=…" once the job has started
