@@ -101,6 +101,9 @@ supervised(const struct lc_config *cfg, const struct lc_job *job,
 		o.cfg = cfg;
 		o.job = job;
 		o.run_id = id;
+		o.known = 1;		/* as the daemon passes them */
+		o.attempt = 1;
+		o.scheduled_at = row.scheduled_at;
 		_exit(lc_supervise(&o, &res, NULL) == 0 &&
 		    res.status == LC_RUN_SUCCEEDED ? 0 : 1);
 	}

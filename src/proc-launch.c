@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -382,7 +383,7 @@ child_exec(const struct proc_launch *pl)
 	child_fail(pl, "exec", err);
 }
 
-/* The job's child, after fork(): only system calls from here on. */
+/* The job's child, after vfork(): only system calls from here on. */
 void
 proc_child_main(const struct proc_launch *pl)
 {
@@ -403,12 +404,16 @@ proc_child_main(const struct proc_launch *pl)
 	errno = 0;
 	if (spec->nice != 0 && nice(spec->nice) == -1 && errno != 0)
 		child_fail(pl, "nice", errno);
+	/* The system calls themselves: glibc's wrappers would also set the
+	 * credentials of the threads it believes this process has (in a
+	 * vfork child, the parent's bookkeeping); the child has one. */
 	if (pl->id.change) {
-		if (setgroups((size_t)pl->id.ngroups, pl->id.groups) != 0)
+		if (syscall(SYS_setgroups, (size_t)pl->id.ngroups,
+		    pl->id.groups) != 0)
 			child_fail(pl, "setgroups", errno);
-		if (setgid(pl->id.gid) != 0)
+		if (syscall(SYS_setgid, pl->id.gid) != 0)
 			child_fail(pl, "setgid", errno);
-		if (setuid(pl->id.uid) != 0)
+		if (syscall(SYS_setuid, pl->id.uid) != 0)
 			child_fail(pl, "setuid", errno);
 	}
 	if (chdir(pl->workdir) != 0)
