@@ -12,8 +12,8 @@
 #include "cli.h"
 #include "lockcron/config.h"
 
-struct lc_config *
-cli_config_load(const char *path, size_t *nerrors)
+static struct lc_config *
+load(const char *path, int globals_only, size_t *nerrors)
 {
 	struct lc_config_opts	 opts = { 0 };
 	struct lc_config_diag	 diag = { 0 };
@@ -22,6 +22,7 @@ cli_config_load(const char *path, size_t *nerrors)
 	size_t			 i;
 
 	opts.as_root = geteuid() == 0;
+	opts.globals_only = globals_only;
 	if (path == NULL)
 		path = def = lc_config_default_path(opts.as_root);
 	cfg = lc_config_load(path, &opts, &diag);
@@ -32,6 +33,24 @@ cli_config_load(const char *path, size_t *nerrors)
 	lc_config_diag_clear(&diag);
 	free(def);
 	return (cfg);
+}
+
+struct lc_config *
+cli_config_load(const char *path, size_t *nerrors)
+{
+	return (load(path, 0, nerrors));
+}
+
+/*
+ * For a request to lockcrond, which has its own copy of the jobs: only the
+ * global settings (where the control socket is). A job or a drop-in being
+ * edited into shape must not stop an operator from cancelling or pausing
+ * a run; a reload is checked by the daemon, which sends its errors back.
+ */
+struct lc_config *
+cli_config_load_globals(const char *path)
+{
+	return (load(path, 1, NULL));
 }
 
 /*

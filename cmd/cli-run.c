@@ -98,17 +98,21 @@ cmd_run(int argc, char **argv)
 		cli_usage(self, 0);
 		return (RUN_OWN_ERROR);
 	}
+	/* The daemon runs its own copy of the job: it needs no more of the
+	 * config than where the daemon listens. */
+	if (no_wait) {
+		if ((cfg = cli_config_load_globals(path)) == NULL)
+			return (RUN_OWN_ERROR);
+		rc = run_no_wait(cfg, argv[optind]);
+		lc_config_free(cfg);
+		return (rc);
+	}
 	if ((cfg = cli_config_load(path, NULL)) == NULL)
 		return (RUN_OWN_ERROR);
 	if ((job = lc_config_find_job(cfg, argv[optind])) == NULL) {
 		cli_error("no job \"%s\" in %s", argv[optind], cfg->path);
 		lc_config_free(cfg);
 		return (RUN_OWN_ERROR);
-	}
-	if (no_wait) {
-		rc = run_no_wait(cfg, job->name);
-		lc_config_free(cfg);
-		return (rc);
 	}
 	memset(&o, 0, sizeof o);
 	o.cfg = cfg;
@@ -148,7 +152,7 @@ simple_request(int argc, char **argv, const char *cmd, const char *key)
 	if ((rc = cli_config_opts(cmd, argc, argv, key != NULL, &path)) != -1)
 		return (rc);
 	rc = CLI_OK;
-	if ((cfg = cli_config_load(path, NULL)) == NULL)
+	if ((cfg = cli_config_load_globals(path)) == NULL)
 		return (CLI_USAGE);
 	req = json_pack("{s:s}", "cmd", cmd);
 	if (key != NULL)

@@ -32,6 +32,7 @@ const struct cli_command *cli_find(const char *name);
 /* Loads the config (path NULL: the default), printing every problem on
  * stderr; NULL when it has errors. */
 struct lc_config *cli_config_load(const char *path, size_t *nerrors);
+struct lc_config *cli_config_load_globals(const char *path);
 
 /* Parses -c FILE and --help, then expects nargs operands at optind;
  * -1 to go on, else the exit status. */

@@ -4,7 +4,7 @@
 # --no-wait, and requests from another user refused by SO_PEERCRED.
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/daemon-lib.sh"
-plan 33
+plan 40
 
 runs() {	# JOB SQL-CONDITION: how many runs
 	sqlv "select count(*) from runs where job = '$1' and $2"
@@ -100,6 +100,31 @@ else
 	run as_nobody run -c "$D_CONF" --no-wait mine
 	is "$rc:$(sql "select job from runs where id = '$out'")" "0:mine" "and run it"
 fi
+
+# A config being edited into shape: a job with an error in the file stops
+# neither pause, resume, run --no-wait nor cancel, which need only where
+# the daemon listens (the daemon has its own copy of the jobs).
+cp "$D_CONF" "$TMP/good.conf"
+sed -i 's|^jobs = (|&\n  { name = "half"; schedule = "61 * * * * *"; command = "true"; },|' "$D_CONF"
+run "$LOCKCRON" check -c "$D_CONF"
+ok "$([ "$rc" -ne 0 ] && echo "$err" | grep -q "^$D_CONF:[0-9]*: "; echo $?)" \
+    "the config on disk has an error"
+run "$LOCKCRON" pause -c "$D_CONF" tick
+is "$rc:$out:$err" "0::" "pause with that config"
+run "$LOCKCRON" resume -c "$D_CONF" tick
+is "$rc:$out:$err" "0::" "resume with that config"
+run "$LOCKCRON" run -c "$D_CONF" --no-wait sleeper
+s3=$out
+is "$rc:$(sql "select job from runs where id = '$s3'")" "0:sleeper" \
+    "run --no-wait with that config"
+run "$LOCKCRON" cancel -c "$D_CONF" "$s3"
+is "$rc:$out:$err" "0::" "cancel with that config"
+wait_for "[ \"\$(sqlv \"select status from runs where id = '$s3'\")\" = cancelled ]" 10
+ok $? "the run is cancelled"
+run "$LOCKCRON" run -c "$D_CONF" --no-wait half
+is "$rc:$err" "125:lockcron: no job \"half\" in $D_CONF" \
+    "a job only the file has is not the daemon's to run"
+cp "$TMP/good.conf" "$D_CONF"
 daemon_stop
 is "$D_RC" "0" "the daemon stops cleanly"
 ok_clean_stderr
