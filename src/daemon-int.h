@@ -57,6 +57,9 @@ struct lc_daemon {
 	size_t				  npaused;
 	struct skiplog			 *skips;
 	size_t				  nskips;
+	/* After fires could not be recorded: not again before retry_at. */
+	int64_t				  hist_retry_at;
+	int64_t				  hist_backoff_ms;
 	int				  quit;
 };
 

@@ -35,6 +35,9 @@ struct batch {
 	int			 prune;
 	char			**notify;	/* final rows to notify about */
 	size_t			  nnotify;
+	/* Jobs whose pending retry a later fire replaces, once committed. */
+	const char		**unretry;
+	size_t			  nunretry;
 };
 
 static struct drun *
@@ -270,6 +273,7 @@ record_run(struct lc_daemon *d, struct lc_history *h, struct batch *b,
 	struct drun		*r;
 	const char		*reason = NULL;
 	char			*cause = NULL, detail[96];
+	size_t			 i;
 	int			 cancelled;
 
 	if (runs_is_paused(d, job->name))
@@ -288,12 +292,19 @@ record_run(struct lc_daemon *d, struct lc_history *h, struct batch *b,
 		return;
 	}
 	cancelled = ev->kind != LC_SCHED_RETRY &&
-	    lc_sched_cancel_retry(d->sched, job->name);
+	    lc_sched_has_retry(d->sched, job->name);
+	for (i = 0; cancelled && i < b->nunretry; i++)
+		cancelled = strcmp(b->unretry[i], job->name) != 0;
 	r = queue_run(d, h, job, trig, ev->scheduled_at * 1000, ev->fire_id,
 	    ev->attempt, &cause);
 	if (r == NULL) {
 		write_failed(job, "the fire", cause);
 		return;
+	}
+	if (cancelled) {
+		b->unretry = xreallocarray(b->unretry, b->nunretry + 1,
+		    sizeof *b->unretry);
+		b->unretry[b->nunretry++] = job->name;
 	}
 	if (cancelled || ev->kind == LC_SCHED_RETRY)
 		state_clear_retry(h, job->name);
@@ -373,6 +384,42 @@ prune(struct lc_daemon *d, struct lc_history *h)
 		    (long long)ps.runs, (long long)ps.events);
 }
 
+/*
+ * The fires of a batch the history would not take (locked by another
+ * process for longer than the busy timeout, unwritable, full): handed back
+ * to the scheduler, to be recorded once it takes them, late (or missed,
+ * past the grace) but not lost. Tried again after 1 s, then 2, 4, ... 30:
+ * an hour of a full disk is a few lines of log, not one a second.
+ */
+static void
+batch_unrecorded(struct lc_daemon *d, const struct batch *b, int64_t now_ms)
+{
+	const struct lc_sched_event	*ev;
+	size_t				 i;
+
+	for (i = 0; i < b->n; i++) {
+		ev = &b->ev[i];
+		switch (ev->kind) {
+		case LC_SCHED_RETRY:
+			lc_sched_set_retry(d->sched, ev->job->name, ev->attempt,
+			    now_ms, ev->fire_id, ev->scheduled_at);
+			break;
+		case LC_SCHED_MISSED_MANY:
+			lc_sched_rewind(d->sched, ev->job->name, ev->first);
+			break;
+		default:
+			lc_sched_rewind(d->sched, ev->job->name,
+			    ev->scheduled_at);
+			break;
+		}
+	}
+	d->hist_backoff_ms = d->hist_backoff_ms == 0 ? 1000 :
+	    d->hist_backoff_ms * 2 > 30000 ? 30000 : d->hist_backoff_ms * 2;
+	d->hist_retry_at = now_ms + d->hist_backoff_ms;
+	log_error("%zu fires not recorded yet; trying again in %lld s", b->n,
+	    (long long)d->hist_backoff_ms / 1000);
+}
+
 void
 runs_wake(struct lc_daemon *d, int64_t now_ms)
 {
@@ -380,15 +427,20 @@ runs_wake(struct lc_daemon *d, int64_t now_ms)
 	struct lc_history	*h;
 	size_t			 i, first_new = d->nruns;
 	char			*cause = NULL;
+	int			 recorded = 0;
 
 	memset(&b, 0, sizeof b);
+	if (now_ms < d->hist_retry_at)
+		goto start;
 	lc_sched_run_due(d->sched, now_ms, collect, &b);
 	if (b.prune)
 		lc_sched_set_prune(d->sched, now_ms + 86400LL * 1000);
 	if (b.n == 0 && !b.prune)
 		goto start;
-	if ((h = daemon_history(d)) == NULL)
+	if ((h = daemon_history(d)) == NULL) {
+		batch_unrecorded(d, &b, now_ms);
 		goto done;
+	}
 	if (b.prune)
 		prune(d, h);
 	if (b.n > 0 && lc_history_begin(h, &cause) == 0) {
@@ -415,11 +467,22 @@ runs_wake(struct lc_daemon *d, int64_t now_ms)
 				drun_remove(d, d->runs[d->nruns - 1]);
 			while (b.nnotify > 0)
 				free(b.notify[--b.nnotify]);
+		} else {
+			recorded = 1;
+			for (i = 0; i < b.nunretry; i++)
+				lc_sched_cancel_retry(d->sched, b.unretry[i]);
 		}
 	}
 	if (cause != NULL) {
-		log_error("history: %s; %zu fires not recorded", cause, b.n);
+		log_error("history: %s", cause);
 		free(cause);
+	}
+	if (b.n > 0 && !recorded)
+		batch_unrecorded(d, &b, now_ms);
+	else if (b.n > 0 && d->hist_backoff_ms != 0) {
+		log_notice("the history takes writes again: %zu fires recorded",
+		    b.n);
+		d->hist_backoff_ms = 0;
 	}
 	lc_history_close(h);
 	notify_rows(d, b.notify, b.nnotify);
@@ -430,6 +493,7 @@ done:
 	for (i = 0; i < b.nnotify; i++)
 		free(b.notify[i]);
 	free(b.notify);
+	free(b.unretry);
 start:
 	runs_start_queued(d);
 }

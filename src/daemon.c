@@ -119,6 +119,8 @@ arm_timer(struct lc_daemon *d)
 	int64_t			 due = lc_sched_wakeup(d->sched);
 	int64_t			 now = lc_now_ms();
 
+	if (due < d->hist_retry_at)
+		due = d->hist_retry_at;
 	if (due == INT64_MAX)
 		due = now + IDLE_TIMER_MS;
 	if (due <= 0)

@@ -356,6 +356,17 @@ lc_sched_last(const struct lc_sched *s, const char *job)
 	return (sj == NULL ? LC_SCHED_NEVER : sj->last);
 }
 
+void
+lc_sched_rewind(struct lc_sched *s, const char *job, int64_t from)
+{
+	struct sjob	*sj = find(s, job);
+
+	if (sj == NULL || sj->last < from)
+		return;
+	sj->last = from - 1;
+	arm_fire(s, sj);
+}
+
 int64_t
 lc_sched_next_fire(const struct lc_sched *s, const char *job)
 {

@@ -54,6 +54,13 @@ void		 lc_sched_add(struct lc_sched *, const struct lc_job *,
 		     int64_t last, int64_t now_ms);
 /* The last fire handled for a job by name, or LC_SCHED_NEVER. */
 int64_t		 lc_sched_last(const struct lc_sched *, const char *job);
+/*
+ * Hands a job's fires from the instant from (seconds) on out again, as if
+ * they had not been handled: the daemon could not record them. Those then
+ * due run, those further behind than the grace are missed, as always.
+ */
+void		 lc_sched_rewind(struct lc_sched *, const char *job,
+		     int64_t from);
 /* The next fire instant (seconds) of a job, or -1 when none. */
 int64_t		 lc_sched_next_fire(const struct lc_sched *, const char *job);
 /* A stable per-job delay in [0, job->jitter] seconds. */

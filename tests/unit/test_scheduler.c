@@ -427,6 +427,57 @@ test_several_late_within_grace(void **state)
 	job_free(j);
 }
 
+/*
+ * Fires the daemon could not record are handed out again: at once those
+ * still within the grace, as missed those that fell behind it meanwhile;
+ * a rewind to a later instant than the last handled changes nothing.
+ */
+static void
+test_rewind(void **state)
+{
+	struct lc_job	*j = job_new("sec", "* * * * * *", NULL);
+	struct lc_job	*m = job_new("min", "* * * * *", NULL);
+	struct lc_sched	*s = lc_sched_new();
+	struct log	 l = { .n = 0 };
+	size_t		 i;
+
+	(void)state;
+	lc_sched_add(s, j, T0, T0 * 1000);
+	lc_sched_add(s, m, T0 - 60, T0 * 1000);
+	/* T0+1..T0+3 and the minute job's T0 are handed out, then not
+	 * recorded: rewound. */
+	assert_int_equal(lc_sched_run_due(s, (T0 + 3) * 1000 + 500, record,
+	    &l), 4);
+	lc_sched_rewind(s, "sec", T0 + 1);
+	lc_sched_rewind(s, "min", T0);
+	lc_sched_rewind(s, "nosuch", T0);
+	assert_int_equal(lc_sched_last(s, "sec"), T0);
+	assert_int_equal(lc_sched_wakeup(s), T0 * 1000);
+	/* Two seconds later: the same fires again, and the new ones. */
+	l.n = 0;
+	assert_int_equal(lc_sched_run_due(s, (T0 + 5) * 1000 + 500, record,
+	    &l), 6);
+	assert_int_equal(count_kind(&l, LC_SCHED_RUN), 6);
+	assert_int_equal(l.ev[0].scheduled_at, T0);	/* min */
+	for (i = 1; i < 6; i++)
+		assert_int_equal(l.ev[i].scheduled_at, T0 + (int64_t)i);
+	/* Rewound again and handed out 12 s later: T0+1 and T0+2 are now
+	 * beyond the grace, missed; the rest run; nothing twice. */
+	lc_sched_rewind(s, "sec", T0 + 1);
+	l.n = 0;
+	lc_sched_run_due(s, (T0 + 12) * 1000 + 500, record, &l);
+	assert_int_equal(count_kind(&l, LC_SCHED_MISSED), 2);
+	assert_int_equal(count_kind(&l, LC_SCHED_RUN), 10);
+	assert_int_equal(l.ev[0].scheduled_at, T0 + 1);
+	assert_int_equal(l.ev[2].scheduled_at, T0 + 3);
+	/* A rewind past what was handled is nothing. */
+	lc_sched_rewind(s, "sec", T0 + 100);
+	assert_int_equal(lc_sched_last(s, "sec"), T0 + 12);
+	lc_sched_free(s);
+	job_free(j);
+	job_free(m);
+}
+
 /* The housekeeping timer: due once, then disarmed until set again. */
 static void
 test_prune_timer(void **state)
@@ -467,6 +518,7 @@ main(void)
 		cmocka_unit_test(test_many_jobs_heap),
 		cmocka_unit_test(test_prune_timer),
 		cmocka_unit_test(test_several_late_within_grace),
+		cmocka_unit_test(test_rewind),
 	};
 
 	return (cmocka_run_group_tests_name("scheduler", tests, setup,
