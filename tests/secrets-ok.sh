@@ -132,12 +132,14 @@ ok "$(test -d "$RUNDIR/secrets/$id_print"; echo $?)" "secrets dir exists while t
 argv_clean
 ok $? "no value in any process's argv while a job holds them"
 # The job's environment holds them (docs/security.md says so); no other
-# process's may: not the supervisor's, not the daemon's.
-python3 - "$TMP/values" "$(events "$id_print" started | sed 's/^pid //')" <<'PY'
-import os, sys
+# process's may: not the supervisor's, not the daemon's. (A job is its
+# process group; tick runs every second with the same values, so any run's
+# job counts, as read after the scan.)
+python3 - "$TMP/values" "$(events "$id_print" started | sed 's/^pid //')" "$DB" <<'PY'
+import os, sqlite3, sys, time
 vals = [v.encode() for v in open(sys.argv[1]).read().split("\n") if v]
-job_pgid = int(sys.argv[2])
-holders, bad = 0, []
+printer = int(sys.argv[2])
+holders, found = 0, []
 for pid in filter(str.isdigit, os.listdir("/proc")):
     try:
         env = open("/proc/%s/environ" % pid, "rb").read()
@@ -145,10 +147,16 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
     except (OSError, ValueError, IndexError):
         continue
     if any(v in env for v in vals):
-        if pgid == job_pgid:
-            holders += 1
-        else:
-            bad.append(pid)
+        found.append((pid, pgid))
+db = sqlite3.connect(sys.argv[3], timeout=5)
+for _ in range(10):	# a run's started event follows its exec closely
+    jobs = {int(d[4:]) for (d,) in db.execute(
+        "SELECT detail FROM events WHERE kind = 'started'")}
+    bad = [p for p, g in found if g not in jobs]
+    if not bad:
+        break
+    time.sleep(0.5)
+holders = sum(1 for _, g in found if g == printer)
 if bad or holders == 0:
     print("# values in the environment of pids %s; %d in the job" % (bad, holders))
     sys.exit(1)
