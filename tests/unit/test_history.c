@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -26,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tmpdir.h"
 #include "lockcron/history.h"
 #include "lockcron/util.h"
 
@@ -40,19 +40,9 @@ static pid_t	 child_pid;		/* killed by teardown */
 static char	 created_group[64];	/* deleted by teardown */
 
 static int
-rm_entry(const char *path, const struct stat *sb, int type, struct FTW *f)
-{
-	return (remove(path));
-}
-
-static int
 setup(void **state)
 {
-	const char	*tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof dir, "%s/lockcron-history.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL)
+	if (tmpdir_make(dir, sizeof dir, "history") != 0)
 		return (-1);
 	snprintf(db_path, sizeof db_path, "%s/state/history.db", dir);
 	lc_boot_id_set_path(NULL);
@@ -76,7 +66,7 @@ teardown(void **state)
 		created_group[0] = '\0';
 	}
 	lc_boot_id_set_path(NULL);
-	return (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS));
+	return (tmpdir_remove(dir));
 }
 
 /* Opens for writing or fails the test. */

@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tmpdir.h"
 #include "lockcron/history.h"
 #include "lockcron/util.h"
 
@@ -30,19 +30,9 @@ static char	 db_path[512];
 static char	 shm_path[520];
 
 static int
-rm_entry(const char *path, const struct stat *sb, int type, struct FTW *f)
-{
-	return (remove(path));
-}
-
-static int
 setup(void **state)
 {
-	const char	*tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof dir, "%s/lockcron-hold.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL)
+	if (tmpdir_make(dir, sizeof dir, "hold") != 0)
 		return (-1);
 	snprintf(db_path, sizeof db_path, "%s/history.db", dir);
 	snprintf(shm_path, sizeof shm_path, "%s-shm", db_path);
@@ -52,7 +42,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	return (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS));
+	return (tmpdir_remove(dir));
 }
 
 /*

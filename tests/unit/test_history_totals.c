@@ -11,7 +11,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tmpdir.h"
 #include "lockcron/history.h"
 #include "lockcron/util.h"
 
@@ -29,19 +29,9 @@ static char	 dir[256];
 static char	 db_path[512];
 
 static int
-rm_entry(const char *path, const struct stat *sb, int type, struct FTW *f)
-{
-	return (remove(path));
-}
-
-static int
 setup(void **state)
 {
-	const char	*tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof dir, "%s/lockcron-totals.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL)
+	if (tmpdir_make(dir, sizeof dir, "totals") != 0)
 		return (-1);
 	snprintf(db_path, sizeof db_path, "%s/history.db", dir);
 	return (0);
@@ -50,7 +40,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	return (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS));
+	return (tmpdir_remove(dir));
 }
 
 static struct lc_history *

@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tmpdir.h"
 #include "lockcron/history.h"
 #include "lockcron/logs.h"
 #include "lockcron/util.h"
@@ -31,19 +31,9 @@ static char	 db[512];
 static char	 out[512];
 
 static int
-rm_entry(const char *path, const struct stat *sb, int type, struct FTW *f)
-{
-	return (remove(path));
-}
-
-static int
 setup(void **state)
 {
-	const char	*tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof dir, "%s/lockcron-logs.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL)
+	if (tmpdir_make(dir, sizeof dir, "logs") != 0)
 		return (-1);
 	snprintf(db, sizeof db, "%s/history.db", dir);
 	snprintf(out, sizeof out, "%s/out", dir);
@@ -53,7 +43,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	return (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS));
+	return (tmpdir_remove(dir));
 }
 
 /* The whole of a file, or "" */

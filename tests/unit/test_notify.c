@@ -15,7 +15,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tmpdir.h"
 #include "lockcron/history.h"
 #include "lockcron/notify.h"
 #include "lockcron/runjson.h"
@@ -34,27 +34,19 @@
 static char	 dir[256];
 
 static int
-rm_entry(const char *path, const struct stat *sb, int type, struct FTW *f)
-{
-	return (remove(path));
-}
-
-static int
 setup(void **state)
 {
-	const char	*tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof dir, "%s/lockcron-notify.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	if (tmpdir_make(dir, sizeof dir, "notify") != 0)
+		return (-1);
 	signal(SIGPIPE, SIG_IGN);
-	return (mkdtemp(dir) == NULL ? -1 : 0);
+	return (0);
 }
 
 static int
 teardown(void **state)
 {
 	unsetenv("LOCKCRON_SENDMAIL");
-	return (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS));
+	return (tmpdir_remove(dir));
 }
 
 /* The JSON text of a string built by lc_runjson_string. */
