@@ -509,7 +509,9 @@ fire_due(struct lc_sched *s, struct sjob *sj, int64_t now_ms, lc_sched_cb *cb,
 		sj->last = f;
 		nrun++;
 	}
-	if (last_missed != -1 && nrun == 0 &&
+	/* The catch-up is for the latest missed fire: not yet, while the
+	 * count was capped and the rest of the outage comes next. */
+	if (last_missed != -1 && nrun == 0 && !m.many.count_capped &&
 	    sj->job->catch_up == LC_CATCH_UP_ONCE) {
 		emit(sj->job, LC_SCHED_CATCH_UP, last_missed, cb, arg);
 		nrun++;

@@ -186,6 +186,52 @@ test_missed_many_and_catch_up(void **state)
 	job_free(j);
 }
 
+/*
+ * An outage longer than one round can count (10,000,000 fires: 116 days of
+ * a per-second job): the rest is counted on the next round, no catch-up
+ * runs in between (the fires within the grace run instead), and the job
+ * goes on firing.
+ */
+static void
+test_missed_beyond_cap(void **state)
+{
+	struct lc_job	*j = job_new("sec", "* * * * * *", NULL);
+	struct lc_sched	*s = lc_sched_new();
+	struct log	 l = { .n = 0 };
+	int64_t		 now = (T0 + 12000000) * 1000 + 500, total = 0;
+	size_t		 i, rounds = 0, catch_up = 0;
+
+	(void)state;
+	j->catch_up = LC_CATCH_UP_ONCE;
+	lc_sched_add(s, j, T0, T0 * 1000);
+	while (lc_sched_wakeup(s) <= now && rounds < 10) {
+		l.n = 0;
+		lc_sched_run_due(s, now, record, &l);
+		rounds++;
+		for (i = 0; i < l.n; i++) {
+			if (l.ev[i].kind == LC_SCHED_MISSED)
+				total++;
+			else if (l.ev[i].kind == LC_SCHED_MISSED_MANY)
+				total += l.ev[i].count;
+			else if (l.ev[i].kind == LC_SCHED_CATCH_UP)
+				catch_up++;
+		}
+	}
+	assert_int_equal(rounds, 1);	/* run_due goes on until done */
+	/* T0+1 .. T0+11999990 missed (further than 10 s behind), the last
+	 * ten within the grace run. */
+	assert_int_equal(total, 12000000 - 10);
+	assert_int_equal(count_kind(&l, LC_SCHED_RUN), 10);
+	assert_int_equal(catch_up, 0);
+	/* And it goes on, every second. */
+	l.n = 0;
+	assert_int_equal(lc_sched_run_due(s, now + 1000, record, &l), 1);
+	assert_int_equal(l.ev[0].kind, LC_SCHED_RUN);
+	assert_int_equal(l.ev[0].scheduled_at, T0 + 12000001);
+	lc_sched_free(s);
+	job_free(j);
+}
+
 /* A late wake-up within the grace still runs the fire. */
 static void
 test_late_within_grace_runs(void **state)
@@ -519,6 +565,7 @@ main(void)
 		cmocka_unit_test(test_prune_timer),
 		cmocka_unit_test(test_several_late_within_grace),
 		cmocka_unit_test(test_rewind),
+		cmocka_unit_test(test_missed_beyond_cap),
 	};
 
 	return (cmocka_run_group_tests_name("scheduler", tests, setup,
