@@ -687,21 +687,26 @@ log_end(struct lc_daemon *d, const struct lc_run *row)
 	}
 }
 
-/* A supervisor is gone: read its outcome, mark it lost if it left none. */
-static void
-run_ended(struct lc_daemon *d, struct drun *r, int wstatus)
+/* A supervisor that is gone, and how (-1: a watched pidfd, no status). */
+struct ended {
+	struct drun	*run;
+	int		 wstatus;
+};
+
+/*
+ * A supervisor is gone: read its outcome, mark it lost if it left none.
+ * Returns 1 when the run was marked lost and its job notifies of that.
+ */
+static int
+run_ended(struct lc_daemon *d, struct lc_history *h, struct drun *r,
+    int wstatus)
 {
-	struct lc_history	*h;
 	const struct lc_job	*job = NULL;
 	struct lc_run		 row;
 	struct lc_run_end	 end;
-	char			*cause = NULL, why[128], *id = r->id;
+	char			*cause = NULL, why[128];
 	int			 lost = 0;
 
-	if ((h = daemon_history(d)) == NULL) {
-		drun_remove(d, r);
-		return;
-	}
 	lc_history_run_init(&row);
 	if (lc_history_run_get(h, r->id, &row, NULL, NULL, &cause) != 0) {
 		log_error("run=%s: %s", r->id, cause);
@@ -739,34 +744,72 @@ run_ended(struct lc_daemon *d, struct drun *r, int wstatus)
 	log_end(d, &row);
 out:
 	lc_history_run_clear(&row);
-	lc_history_close(h);
-	if (lost && job != NULL && lc_notify_channels(job, LC_RUN_LOST) != 0)
-		notify_rows(d, &id, 1);
-	drun_remove(d, r);
+	return (lost && job != NULL &&
+	    lc_notify_channels(job, LC_RUN_LOST) != 0);
+}
+
+/*
+ * The ends of the supervisors gone since the last look, all read with one
+ * open of the history (1,000 supervisors ending together cost the daemon
+ * 1,000 opens), then forgotten; the lost ones notify afterwards, with the
+ * history closed.
+ */
+static void
+runs_ended(struct lc_daemon *d, struct ended *e, size_t n)
+{
+	struct lc_history	*h;
+	char			**lost;
+	size_t			  i, nlost = 0;
+
+	if (n == 0)
+		return;
+	lost = xreallocarray(NULL, n, sizeof *lost);
+	if ((h = daemon_history(d)) != NULL) {
+		for (i = 0; i < n; i++)
+			if (run_ended(d, h, e[i].run, e[i].wstatus))
+				lost[nlost++] = xstrdup(e[i].run->id);
+		lc_history_close(h);
+	}
+	notify_rows(d, lost, nlost);
+	for (i = 0; i < n; i++)
+		drun_remove(d, e[i].run);
+	for (i = 0; i < nlost; i++)
+		free(lost[i]);
+	free(lost);
 }
 
 void
 runs_reap(struct lc_daemon *d)
 {
-	size_t	 i;
-	pid_t	 pid;
-	int	 st;
+	struct ended	*e = NULL;
+	size_t		 i, n = 0, cap = 0;
+	pid_t		 pid;
+	int		 st;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		for (i = 0; i < d->nruns; i++) {
-			if (d->runs[i]->pid == pid && d->runs[i]->pidfd == -1) {
-				run_ended(d, d->runs[i], st);
-				break;
+			if (d->runs[i]->pid != pid || d->runs[i]->pidfd != -1)
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				e = xreallocarray(e, cap, sizeof *e);
 			}
+			e[n].run = d->runs[i];
+			e[n++].wstatus = st;
+			break;
 		}
 	}
+	runs_ended(d, e, n);
+	free(e);
 	runs_start_queued(d);
 }
 
 void
 runs_pidfd_ready(struct lc_daemon *d, struct drun *r)
 {
-	run_ended(d, r, -1);
+	struct ended	 e = { r, -1 };
+
+	runs_ended(d, &e, 1);
 	runs_start_queued(d);
 }
 
