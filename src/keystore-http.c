@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -502,28 +501,6 @@ attempt(struct keystore_fetch *f, CURL *c, char *errbuf, char **msg)
 	return (status >= 500 ? OUTCOME_RETRY : OUTCOME_FAIL);
 }
 
-/* Sleeps before retry n (1, 2, ...): doubling from the base, +-25%. */
-static void
-backoff(int n)
-{
-	struct timespec	 ts;
-	unsigned int	 r;
-	int64_t		 ms;
-
-	ms = LC_KEYSTORE_BACKOFF_MS;
-	while (--n > 0 && ms < LC_KEYSTORE_BACKOFF_MAX_MS)
-		ms *= 2;
-	if (ms > LC_KEYSTORE_BACKOFF_MAX_MS)
-		ms = LC_KEYSTORE_BACKOFF_MAX_MS;
-	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r)
-		r = (unsigned int)getpid();
-	ms = ms * 3 / 4 + (int64_t)(r % (unsigned int)(ms / 2 + 1));
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR && !cancelled())
-		;
-}
-
 /* Runs the attempts with backoff; returns the last outcome. */
 static enum outcome
 perform(struct keystore_fetch *f, CURL *c, char *errbuf, char **msg)
@@ -543,7 +520,8 @@ perform(struct keystore_fetch *f, CURL *c, char *errbuf, char **msg)
 			break;
 		log_debug("keystore \"%s\": attempt %d: %s; retrying",
 		    f->ks->name, n, *msg);
-		backoff(n);
+		lc_http_backoff(n, LC_KEYSTORE_BACKOFF_MS,
+		    LC_KEYSTORE_BACKOFF_MAX_MS, cancelled);
 		if (cancelled()) {
 			free(*msg);
 			xasprintf(msg, "cancelled");

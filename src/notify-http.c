@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <sys/random.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -151,27 +150,6 @@ attempt(CURL *c, char *errbuf, long *status, char **msg)
 	    OUTCOME_FAIL);
 }
 
-/* Sleeps before retry n (1, 2, ...): doubling from the base, +-25%. */
-static void
-backoff(int n)
-{
-	struct timespec	 ts;
-	unsigned int	 r;
-	int64_t		 ms = LC_NOTIFY_BACKOFF_MS;
-
-	while (--n > 0 && ms < LC_NOTIFY_BACKOFF_MAX_MS)
-		ms *= 2;
-	if (ms > LC_NOTIFY_BACKOFF_MAX_MS)
-		ms = LC_NOTIFY_BACKOFF_MAX_MS;
-	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r)
-		r = (unsigned int)getpid();
-	ms = ms * 3 / 4 + (int64_t)(r % (unsigned int)(ms / 2 + 1));
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 /* The attempts; returns 0 on success, -1 after the last failure. */
 static int
 perform(CURL *c, char *errbuf, char **detail)
@@ -186,7 +164,8 @@ perform(CURL *c, char *errbuf, char **detail)
 		if (o != OUTCOME_RETRY || n > LC_NOTIFY_RETRIES)
 			break;
 		log_debug("attempt %d: %s; retrying", n, msg);
-		backoff(n);
+		lc_http_backoff(n, LC_NOTIFY_BACKOFF_MS,
+		    LC_NOTIFY_BACKOFF_MAX_MS, NULL);
 	}
 	if (n == 1)
 		*detail = msg;
