@@ -77,14 +77,8 @@ is "$(notify_events "$id")" "notify_sent|webhook: HTTP 200" \
 # --- a supervisor killed -9: lost ----------------------------------------------
 run "$LOCKCRON" run -c "$TMP/lc.conf" --no-wait victim
 vid=$out
-running() {
-	[ "$(sql "SELECT count(*) FROM events WHERE run = '$vid' AND
-	    kind = 'started'")" -eq 1 ]
-}
-wait_for 10 running
+job_pid=$(started_pid "$vid")
 ok $? "the victim's job started"
-job_pid=$(sql "SELECT substr(detail, 5) FROM events WHERE run = '$vid' AND
-    kind = 'started'")
 spid=$(sql "SELECT supervisor_pid FROM runs WHERE id = '$vid'")
 kill -9 "$spid"
 wait_for 10 has_events "$vid" 3

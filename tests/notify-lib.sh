@@ -49,6 +49,18 @@ wait_for() {
 	done
 }
 
+# started_pid RUN: waits up to 10 s for the run's started event, then
+# prints its job's pid (its process group); fails if it never came.
+started_pid() {
+	_started() {
+		[ "$(sql "SELECT count(*) FROM events WHERE run = '$1' AND
+		    kind = 'started'")" -eq 1 ]
+	}
+	wait_for 10 _started "$1" || return 1
+	sql "SELECT substr(detail, 5) FROM events WHERE run = '$1' AND
+	    kind = 'started'"
+}
+
 # sql QUERY: on $STATE/history.db.
 sql() {
 	sqlite3 -cmd ".timeout 5000" "$STATE/history.db" "$1"

@@ -37,14 +37,8 @@ start_daemon() {
 start_daemon
 run "$LOCKCRON" run -c "$TMP/lc.conf" --no-wait orphan
 rid=$out
-started() {
-	[ "$(sql "SELECT count(*) FROM events WHERE run = '$rid' AND
-	    kind = 'started'")" -eq 1 ]
-}
-wait_for 10 started
+job_pid=$(started_pid "$rid")
 ok $? "the job started"
-job_pid=$(sql "SELECT substr(detail, 5) FROM events WHERE run = '$rid' AND
-    kind = 'started'")
 spid=$(sql "SELECT supervisor_pid FROM runs WHERE id = '$rid'")
 # Nobody watching: the daemon dies first, then the supervisor and the job.
 kill -9 "$dpid"
