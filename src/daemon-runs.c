@@ -40,13 +40,17 @@ struct batch {
 	size_t			  nunretry;
 };
 
+/* A queued run, with what its supervisor needs of its row. */
 static struct drun *
-drun_add(struct lc_daemon *d, const char *id, const struct lc_job *job)
+drun_add(struct lc_daemon *d, const struct lc_job *job, const char *id,
+    const struct lc_run *row)
 {
 	struct drun	*r = xcalloc(1, sizeof *r);
 
 	snprintf(r->id, sizeof r->id, "%s", id);
-	r->attempt = 1;
+	r->fire_id = row->fire_id != NULL ? xstrdup(row->fire_id) : NULL;
+	r->scheduled_at = row->scheduled_at;
+	r->attempt = row->attempt;
 	r->job = xstrdup(job->name);
 	r->pidfd = -1;
 	r->overlap_wait = job->overlap == LC_OVERLAP_WAIT;
@@ -207,7 +211,6 @@ queue_run(struct lc_daemon *d, struct lc_history *h, const struct lc_job *job,
     int attempt, char **cause)
 {
 	struct lc_run	 row;
-	struct drun	*r;
 	char		 id[LC_UUID_BUFSZ];
 
 	lc_history_run_init(&row);
@@ -224,11 +227,7 @@ queue_run(struct lc_daemon *d, struct lc_history *h, const struct lc_job *job,
 		    lc_history_trigger_name(trig), NULL);
 	lc_history_event_add(h, id, LC_EVENT_QUEUED, LC_HISTORY_NONE, NULL,
 	    NULL);
-	r = drun_add(d, id, job);
-	r->fire_id = fire_id != NULL ? xstrdup(fire_id) : NULL;
-	r->scheduled_at = scheduled_at;
-	r->attempt = row.attempt;
-	return (r);
+	return (drun_add(d, job, id, &row));
 }
 
 static enum lc_run_trigger
