@@ -13,6 +13,7 @@
 #include "lockcron/config.h"
 #include "lockcron/daemon.h"
 #include "lockcron/history.h"
+#include "lockcron/record.h"
 #include "lockcron/scheduler.h"
 
 /* A run the daemon is responsible for: queued, or its supervisor alive. */
@@ -21,11 +22,19 @@ struct drun {
 	char		*job;		/* the job's name (configs come and go) */
 	pid_t		 pid;		/* supervisor; 0 while queued */
 	int		 pidfd;		/* adopted supervisors only, else -1 */
+	int		 chan;		/* its record channel, else -1 */
+	struct lc_record_seen seen;	/* what the daemon wrote of it */
 	int		 overlap_wait;	/* the job waits for its lock */
 	/* What the supervisor of a queued run would read back from its row. */
 	char		*fire_id;	/* NULL: the run's own id */
 	int64_t		 scheduled_at;	/* ms */
 	int		 attempt;
+};
+
+/* A unit of a run's record, received from its supervisor, to write. */
+struct dunit {
+	struct drun	*run;
+	struct lc_buf	 pkt;
 };
 
 /* Per job: rate limit of "lock busy" log lines. */
@@ -48,9 +57,12 @@ struct lc_daemon {
 	int				 lfd;	/* control socket */
 	int				 lockfd; /* state_dir/lockcrond.lock */
 	int				 shmfd;	/* lc_history_hold() */
+	struct lc_history		*hist;	/* daemon_history() */
 	int				 pidfile_ours; /* we wrote it */
 	struct drun			**runs;	/* in queue order */
 	size_t				  nruns;
+	struct dunit			 *units;	/* to write this turn */
+	size_t				  nunits, capunits;
 	struct lc_ctl_conn		**conns;
 	size_t				  nconns;
 	char				**paused;
@@ -65,7 +77,9 @@ struct lc_daemon {
 
 /* daemon.c */
 struct lc_history	*daemon_history(struct lc_daemon *);
-void			 daemon_close_fds_in_child(struct lc_daemon *);
+void			 daemon_history_done(struct lc_daemon *);
+void			 daemon_history_close(struct lc_daemon *);
+void			 daemon_close_fds_in_child(int keep);
 int			 daemon_reload(struct lc_daemon *, json_t *errors);
 
 /* daemon-runs.c */
@@ -73,6 +87,8 @@ void	 runs_wake(struct lc_daemon *, int64_t now_ms);
 void	 runs_start_queued(struct lc_daemon *);
 void	 runs_reap(struct lc_daemon *);
 void	 runs_pidfd_ready(struct lc_daemon *, struct drun *);
+void	 runs_chan_ready(struct lc_daemon *, struct drun *);
+void	 runs_flush(struct lc_daemon *);
 int	 runs_adopt(struct lc_daemon *, struct lc_history *);
 void	 runs_reboot(struct lc_daemon *, struct lc_history *);
 char	**runs_unfinished(struct lc_history *, size_t *);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,6 +54,7 @@ drun_add(struct lc_daemon *d, const struct lc_job *job, const char *id,
 	r->attempt = row->attempt;
 	r->job = xstrdup(job->name);
 	r->pidfd = -1;
+	r->chan = -1;
 	r->overlap_wait = job->overlap == LC_OVERLAP_WAIT;
 	d->runs = xreallocarray(d->runs, d->nruns + 1, sizeof *d->runs);
 	d->runs[d->nruns++] = r;
@@ -74,6 +76,8 @@ drun_remove(struct lc_daemon *d, struct drun *r)
 	}
 	if (r->pidfd != -1)
 		close(r->pidfd);
+	if (r->chan != -1)
+		close(r->chan);
 	free(r->job);
 	free(r->fire_id);
 	free(r);
@@ -132,13 +136,14 @@ notify_rows(struct lc_daemon *d, char *const *ids, size_t n)
 
 	if (n == 0)
 		return;
+	daemon_history_close(d);
 	if ((pid = lc_notify_fork(0, 1)) == -1) {
 		log_error("cannot fork a notifier for %zu runs: %s", n,
 		    strerror(errno));
 		return;
 	}
 	if (pid == 0) {
-		daemon_close_fds_in_child(d);
+		daemon_close_fds_in_child(-1);
 		lc_notify_runs(d->cfg, ids, n);
 		_exit(0);
 	}
@@ -192,6 +197,8 @@ has_waiting_run(struct lc_daemon *d, struct lc_history *h, const char *job)
 			continue;
 		if (d->runs[i]->pid == 0)
 			return (1);
+		if (d->runs[i]->seen.lock_acquired)
+			continue;
 		if (lc_history_events(h, d->runs[i]->id, &ev, &nev, NULL) != 0)
 			return (1);
 		acquired = 0;
@@ -483,7 +490,7 @@ runs_wake(struct lc_daemon *d, int64_t now_ms)
 		    b.n);
 		d->hist_backoff_ms = 0;
 	}
-	lc_history_close(h);
+	daemon_history_done(d);
 	notify_rows(d, b.notify, b.nnotify);
 done:
 	for (i = 0; i < b.n; i++)
@@ -497,10 +504,11 @@ start:
 	runs_start_queued(d);
 }
 
-/* In the child: the supervisor for one run, then _exit. */
+/* In the child: the supervisor for one run (chan: its record channel, or
+ * -1), then _exit. */
 static void __attribute__((noreturn))
 supervise_child(struct lc_daemon *d, const struct lc_job *job,
-    const struct drun *r)
+    const struct drun *r, int chan)
 {
 	struct lc_supervise_opts	 o;
 	struct lc_supervise_result	 res;
@@ -515,7 +523,7 @@ supervise_child(struct lc_daemon *d, const struct lc_job *job,
 	sigaddset(&cancel, SIGINT);
 	sigprocmask(SIG_SETMASK, &cancel, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	daemon_close_fds_in_child(d);
+	daemon_close_fds_in_child(chan);
 	/* Our own session: a Ctrl-C meant for a foreground daemon, or its
 	 * process group's end, never reaches the run. */
 	setsid();
@@ -528,6 +536,7 @@ supervise_child(struct lc_daemon *d, const struct lc_job *job,
 	o.attempt = r->attempt;
 	o.scheduled_at = r->scheduled_at;
 	o.log_start = 1;
+	o.chan = chan > 0 ? chan : 0;
 	if (lc_supervise(&o, &res, &cause) != 0) {
 		log_error("job=%s run=%s: %s", job->name, r->id, cause);
 		_exit(1);
@@ -550,7 +559,7 @@ end_unstarted(struct lc_daemon *d, struct drun *r, enum lc_run_status st,
 		lc_history_end_init(&end, st);
 		end.error = why;
 		done = lc_history_run_finish(h, r->id, &end, NULL) == 0;
-		lc_history_close(h);
+		daemon_history_done(d);
 		if (done && job != NULL && lc_notify_channels(job, st) != 0)
 			notify_rows(d, &id, 1);
 	}
@@ -566,6 +575,7 @@ runs_start_queued(struct lc_daemon *d)
 	struct drun		*r;
 	size_t			 i, active = runs_active(d);
 	pid_t			 pid;
+	int			 sv[2];
 
 	for (i = 0; i < d->nruns; i++) {
 		if (d->cfg->max_parallel > 0 &&
@@ -580,15 +590,31 @@ runs_start_queued(struct lc_daemon *d)
 			i--;
 			continue;
 		}
+		daemon_history_close(d);
+		/* Its record channel; without one (out of descriptors) the
+		 * supervisor writes its record itself. */
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+		    sv) != 0) {
+			log_warn("job=%s: socketpair: %s", r->job,
+			    strerror(errno));
+			sv[0] = sv[1] = -1;
+		}
 		if ((pid = fork()) == -1) {
 			log_error("job=%s: fork: %s", r->job, strerror(errno));
+			if (sv[0] != -1) {
+				close(sv[0]);
+				close(sv[1]);
+			}
 			end_unstarted(d, r, LC_RUN_LAUNCH_ERROR,
 			    "the daemon could not fork a supervisor");
 			i--;
 			continue;
 		}
 		if (pid == 0)
-			supervise_child(d, job, r);
+			supervise_child(d, job, r, sv[1]);
+		if (sv[1] != -1)
+			close(sv[1]);
+		r->chan = sv[0];
 		r->pid = pid;
 		active++;
 		/* The start line comes from the supervisor once the job has
@@ -692,6 +718,38 @@ struct ended {
 	int		 wstatus;
 };
 
+/* True when the run needs a retry: failed or timed out, job still there. */
+static int
+wants_retry(const struct lc_daemon *d, const struct drun *r)
+{
+	return ((r->seen.status == LC_RUN_FAILED ||
+	    r->seen.status == LC_RUN_TIMED_OUT) &&
+	    lc_config_find_job(d->cfg, r->job) != NULL);
+}
+
+/* A run whose end the daemon wrote itself: no need to read it back. */
+static void
+known_end(struct lc_daemon *d, struct lc_history *h, struct drun *r)
+{
+	struct lc_run	 row;
+
+	lc_history_run_init(&row);
+	snprintf(row.id, sizeof row.id, "%s", r->id);
+	row.job = r->job;
+	row.fire_id = r->fire_id != NULL ? r->fire_id : r->id;
+	row.attempt = r->attempt;
+	row.scheduled_at = r->scheduled_at;
+	row.status = r->seen.status;
+	row.exit_code = r->seen.exit_code;
+	row.signal = r->seen.signal;
+	row.duration_ms = r->seen.duration_ms;
+	if (row.duration_ms == LC_HISTORY_NONE && r->seen.running)
+		row.duration_ms = r->seen.finished_at - r->seen.started_at;
+	if (h != NULL && wants_retry(d, r))
+		schedule_retry(d, h, lc_config_find_job(d->cfg, r->job), &row);
+	log_end(d, &row);
+}
+
 /*
  * A supervisor is gone: read its outcome, mark it lost if it left none.
  * Returns 1 when the run was marked lost and its job notifies of that.
@@ -706,7 +764,13 @@ run_ended(struct lc_daemon *d, struct lc_history *h, struct drun *r,
 	char			*cause = NULL, why[128];
 	int			 lost = 0;
 
+	if (r->seen.finished) {
+		known_end(d, h, r);
+		return (0);
+	}
 	lc_history_run_init(&row);
+	if (h == NULL)
+		goto out;
 	if (lc_history_run_get(h, r->id, &row, NULL, NULL, &cause) != 0) {
 		log_error("run=%s: %s", r->id, cause);
 		free(cause);
@@ -763,15 +827,21 @@ runs_ended(struct lc_daemon *d, struct ended *e, size_t n)
 	if (n == 0)
 		return;
 	lost = xreallocarray(NULL, n, sizeof *lost);
-	if ((h = daemon_history(d)) != NULL) {
+	/* Most ends were written by the daemon itself: the history is
+	 * opened only for a retry or an end to read back. */
+	for (i = 0; i < n; i++)
+		if (!e[i].run->seen.finished || wants_retry(d, e[i].run))
+			break;
+	h = i < n ? daemon_history(d) : NULL;
+	if (i == n || h != NULL) {
 		for (i = 0; i < n; i++)
 			if (run_ended(d, h, e[i].run, e[i].wstatus))
 				lost[nlost++] = xstrdup(e[i].run->id);
-		lc_history_close(h);
 	}
 	notify_rows(d, lost, nlost);
 	for (i = 0; i < n; i++)
 		drun_remove(d, e[i].run);
+	daemon_history_done(d);
 	for (i = 0; i < nlost; i++)
 		free(lost[i]);
 	free(lost);
@@ -795,12 +865,109 @@ runs_reap(struct lc_daemon *d)
 			}
 			e[n].run = d->runs[i];
 			e[n++].wstatus = st;
+			/* What it sent before it died is written first. */
+			runs_chan_ready(d, d->runs[i]);
 			break;
 		}
 	}
+	runs_flush(d);
 	runs_ended(d, e, n);
 	free(e);
 	runs_start_queued(d);
+}
+
+/* A supervisor's channel is readable: take the units it sent. */
+void
+runs_chan_ready(struct lc_daemon *d, struct drun *r)
+{
+	struct dunit	*u;
+	int		 rc;
+
+	while (r->chan != -1) {
+		if (d->nunits == d->capunits) {
+			d->capunits = d->capunits ? d->capunits * 2 : 16;
+			d->units = xreallocarray(d->units, d->capunits,
+			    sizeof *d->units);
+			memset(&d->units[d->nunits], 0, (d->capunits -
+			    d->nunits) * sizeof *d->units);
+		}
+		u = &d->units[d->nunits];
+		if ((rc = lc_record_recv(r->chan, &u->pkt)) == 0)
+			break;
+		if (rc == -1) {
+			/* It is gone (its end is read on reaping). */
+			close(r->chan);
+			r->chan = -1;
+			break;
+		}
+		u->run = r;
+		d->nunits++;
+	}
+}
+
+/* Adds what a committed unit wrote to what the daemon knows of its run. */
+static void
+seen_merge(struct drun *r, const struct lc_record_seen *s)
+{
+	if (s->running) {
+		r->seen.running = 1;
+		r->seen.started_at = s->started_at;
+	}
+	r->seen.lock_acquired |= s->lock_acquired;
+	if (s->finished) {
+		r->seen.finished = 1;
+		r->seen.status = s->status;
+		r->seen.exit_code = s->exit_code;
+		r->seen.signal = s->signal;
+		r->seen.finished_at = s->finished_at;
+		r->seen.duration_ms = s->duration_ms;
+	}
+}
+
+/*
+ * Writes the units the supervisors sent this turn, all in one transaction,
+ * and answers each (lc_record_commit).
+ */
+void
+runs_flush(struct lc_daemon *d)
+{
+	struct lc_history	*h;
+	struct lc_record_in	*in;
+	struct dunit		*u;
+	char			*cause = NULL;
+	size_t			 i;
+
+	if (d->nunits == 0)
+		return;
+	in = xcalloc(d->nunits, sizeof *in);
+	for (i = 0; i < d->nunits; i++) {
+		u = &d->units[i];
+		in[i].id = u->run->id;
+		in[i].supervisor = u->run->pid;
+		in[i].chan = u->run->chan;
+		in[i].pkt = &u->pkt;
+	}
+	h = daemon_history(d);
+	lc_record_commit(h, in, d->nunits, &cause);
+	daemon_history_done(d);
+	if (cause != NULL) {
+		log_error("history: %s; the supervisors write their records",
+		    cause);
+		free(cause);
+	}
+	for (i = 0; i < d->nunits; i++) {
+		u = &d->units[i];
+		if (in[i].ok)
+			seen_merge(u->run, &in[i].seen);
+		u->run = NULL;
+		/* A large output's buffer is not kept for the next turn. */
+		if (u->pkt.cap > 65536) {
+			lc_buf_free(&u->pkt);
+			memset(&u->pkt, 0, sizeof u->pkt);
+		}
+	}
+	d->nunits = 0;
+	free(in);
 }
 
 void
@@ -853,6 +1020,7 @@ runs_adopt(struct lc_daemon *d, struct lc_history *h)
 		r->job = xstrdup(rows[i].job);
 		r->pid = rows[i].supervisor_pid;
 		r->pidfd = fd;
+		r->chan = -1;
 		r->overlap_wait = job != NULL &&
 		    job->overlap == LC_OVERLAP_WAIT;
 		d->runs = xreallocarray(d->runs, d->nruns + 1, sizeof *d->runs);
@@ -1079,7 +1247,7 @@ runs_notify_lost(struct lc_daemon *d, char **ids, size_t n)
 			lost[nlost++] = ids[i];
 		lc_history_run_clear(&row);
 	}
-	lc_history_close(h);
+	daemon_history_done(d);
 	notify_rows(d, lost, nlost);
 	free(lost);
 out:

@@ -76,39 +76,74 @@ notify(const char *state)
 #endif
 }
 
-/* Opens the history for one wake-up; the caller closes it before forking. */
+/*
+ * The daemon's history connection: opened when needed, kept while runs are
+ * active (their supervisors' units come several a run), closed when none
+ * is (daemon_history_done) and before every fork (daemon_history_close):
+ * SQLite's per-process state must never be inherited by a child that may
+ * open the history itself.
+ */
 struct lc_history *
 daemon_history(struct lc_daemon *d)
 {
-	struct lc_history	*h;
-	char			*cause = NULL;
+	char	*cause = NULL;
 
-	h = lc_history_open(d->db_path, 0, d->cfg->history_group, &cause);
-	if (h == NULL) {
+	if (d->hist != NULL)
+		return (d->hist);
+	d->hist = lc_history_open(d->db_path, 0, d->cfg->history_group,
+	    &cause);
+	if (d->hist == NULL) {
 		log_error("history %s: %s", d->db_path, cause);
 		free(cause);
 	} else
 		d->shmfd = lc_history_hold(d->db_path, d->shmfd);
-	return (h);
+	return (d->hist);
 }
 
-/* A forked supervisor keeps none of the daemon's descriptors. */
+/* Done with the history for now: closed unless runs are active. */
 void
-daemon_close_fds_in_child(struct lc_daemon *d)
+daemon_history_done(struct lc_daemon *d)
 {
-	size_t	 i;
+	if (d->nruns == 0)
+		daemon_history_close(d);
+}
 
-	close(d->tfd);
-	close(d->sfd);
-	close(d->lfd);
-	close(d->lockfd);
-	if (d->shmfd != -1)
-		close(d->shmfd);
-	for (i = 0; i < d->nconns; i++)
-		close(lc_ctl_conn_fd(d->conns[i]));
-	for (i = 0; i < d->nruns; i++)
-		if (d->runs[i]->pidfd != -1)
-			close(d->runs[i]->pidfd);
+void
+daemon_history_close(struct lc_daemon *d)
+{
+	lc_history_close(d->hist);
+	d->hist = NULL;
+}
+
+/*
+ * A forked child keeps none of the daemon's descriptors but stdio, the log
+ * and keep (-1: none): not the timer, the signals, the control socket and
+ * its connections, the state directory's lock, the history, nor another
+ * run's pidfd or record channel (a copy of the daemon's end of a channel
+ * in another process would hide the daemon's death from its run). One
+ * close_range() per gap, not one close() per descriptor: a burst of 1,000
+ * supervisors would otherwise make half a million calls.
+ */
+void
+daemon_close_fds_in_child(int keep)
+{
+	int	 k[2], lo = 3, i, t;
+
+	k[0] = lc_log_child_fd();
+	k[1] = keep;
+	if (k[0] > k[1]) {
+		t = k[0];
+		k[0] = k[1];
+		k[1] = t;
+	}
+	for (i = 0; i < 2; i++) {
+		if (k[i] < lo)
+			continue;
+		if (k[i] > lo)
+			close_range((unsigned)lo, (unsigned)k[i] - 1, 0);
+		lo = k[i] + 1;
+	}
+	close_range((unsigned)lo, ~0U, 0);
 }
 
 /* Arms the timer at the scheduler's next wake-up. */
@@ -488,7 +523,7 @@ daemon_reload(struct lc_daemon *d, json_t *errors)
 	lc_log_set_level(cfg->log_level);
 	if ((h = daemon_history(d)) != NULL) {
 		forget_disabled(cfg, h);
-		lc_history_close(h);
+		daemon_history_done(d);
 	}
 	log_notice("reloaded %s: %zu jobs", d->opts->config_path, cfg->njobs);
 	notify("READY=1");
@@ -684,29 +719,45 @@ handle_timer(struct lc_daemon *d)
 	runs_wake(d, lc_now_ms());
 }
 
-/* Polls every descriptor once and dispatches what is ready. */
+/*
+ * Polls every descriptor once and dispatches what is ready. The units of
+ * record the supervisors sent come first, all written in one transaction,
+ * so that a supervisor reaped below has its end written.
+ */
 static void
 loop_once(struct lc_daemon *d)
 {
 	struct pollfd	*pfd;
-	size_t		 nconns = d->nconns, n = 3 + nconns + d->nruns, i, k;
+	struct drun	**chan_run;
+	size_t		 nconns = d->nconns, nruns = d->nruns, i, k;
+	size_t		 n = 3 + nconns + 2 * nruns, c = 3 + nconns + nruns;
 
 	pfd = xcalloc(n, sizeof *pfd);
+	chan_run = xcalloc(nruns + 1, sizeof *chan_run);
 	pfd[0].fd = d->tfd;
 	pfd[1].fd = d->sfd;
 	pfd[2].fd = d->lfd;
 	for (i = 0; i < d->nconns; i++)
 		pfd[3 + i].fd = lc_ctl_conn_fd(d->conns[i]);
-	for (i = 0; i < d->nruns; i++)
-		pfd[3 + d->nconns + i].fd = d->runs[i]->pidfd;
+	for (i = 0; i < nruns; i++) {
+		pfd[3 + nconns + i].fd = d->runs[i]->pidfd;
+		pfd[c + i].fd = d->runs[i]->chan;
+		chan_run[i] = d->runs[i];
+	}
 	for (i = 0; i < n; i++)
 		pfd[i].events = POLLIN;
 	if (poll(pfd, (nfds_t)n, -1) < 0) {
 		if (errno != EINTR)
 			log_error("poll: %s", strerror(errno));
 		free(pfd);
+		free(chan_run);
 		return;
 	}
+	for (i = 0; i < nruns; i++)
+		if (pfd[c + i].fd != -1 && pfd[c + i].revents)
+			runs_chan_ready(d, chan_run[i]);
+	runs_flush(d);
+	free(chan_run);
 	if (pfd[1].revents)
 		handle_signals(d);
 	if (pfd[0].revents && !d->quit)
@@ -716,7 +767,7 @@ loop_once(struct lc_daemon *d)
 	for (k = nconns; k > 0; k--)
 		if (pfd[3 + k - 1].revents && k - 1 < d->nconns)
 			ctl_ready(d, k - 1);
-	for (i = 3 + nconns; i < n; i++) {
+	for (i = 3 + nconns; i < c; i++) {
 		size_t	 r;
 
 		if (pfd[i].fd == -1 || !pfd[i].revents)
@@ -748,10 +799,18 @@ teardown(struct lc_daemon *d)
 	for (i = 0; i < d->nconns; i++)
 		lc_ctl_conn_free(d->conns[i]);
 	free(d->conns);
+	runs_flush(d);
+	daemon_history_close(d);
+	for (i = 0; i < d->capunits; i++)
+		lc_buf_free(&d->units[i].pkt);
+	free(d->units);
 	for (i = 0; i < d->nruns; i++) {
 		if (d->runs[i]->pidfd != -1)
 			close(d->runs[i]->pidfd);
+		if (d->runs[i]->chan != -1)
+			close(d->runs[i]->chan);
 		free(d->runs[i]->job);
+		free(d->runs[i]->fire_id);
 		free(d->runs[i]);
 	}
 	free(d->runs);

@@ -193,9 +193,13 @@ lc_history_run_running(struct lc_history *h, const char *id,
 
 static const char sql_event[] =
 	"INSERT INTO events (run, at, kind, detail) VALUES (?1, ?2, ?3, ?4)";
+static const char sql_event_new[] =
+	"INSERT INTO events (run, at, kind, detail)"
+	" SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM events"
+	" WHERE run = ?1 AND at = ?2 AND kind = ?3 AND detail IS ?4)";
 
-int
-lc_history_event_add(struct lc_history *h, const char *run,
+static int
+event_add(struct lc_history *h, const char *sql, const char *run,
     enum lc_event_kind kind, int64_t at, const char *detail, char **cause)
 {
 	sqlite3_stmt	*st;
@@ -207,7 +211,7 @@ lc_history_event_add(struct lc_history *h, const char *run,
 	}
 	if (history_write_begin(h, cause) != 0)
 		return (-1);
-	ok = (st = history_stmt(h, sql_event, cause)) != NULL;
+	ok = (st = history_stmt(h, sql, cause)) != NULL;
 	if (ok) {
 		sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, at != LC_HISTORY_NONE ? at :
@@ -223,6 +227,20 @@ lc_history_event_add(struct lc_history *h, const char *run,
 		}
 	}
 	return (history_write_end(h, ok, cause));
+}
+
+int
+lc_history_event_add(struct lc_history *h, const char *run,
+    enum lc_event_kind kind, int64_t at, const char *detail, char **cause)
+{
+	return (event_add(h, sql_event, run, kind, at, detail, cause));
+}
+
+int
+lc_history_event_add_new(struct lc_history *h, const char *run,
+    enum lc_event_kind kind, int64_t at, const char *detail, char **cause)
+{
+	return (event_add(h, sql_event_new, run, kind, at, detail, cause));
 }
 
 static const char sql_finish[] =

@@ -513,6 +513,12 @@ lc_history_commit(struct lc_history *h, char **cause)
 	return (history_write_end(h, 1, cause));
 }
 
+int
+lc_history_in_transaction(const struct lc_history *h)
+{
+	return (h->explicit_txn);
+}
+
 void
 lc_history_rollback(struct lc_history *h)
 {

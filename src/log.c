@@ -57,6 +57,15 @@ close_file(void)
 }
 
 int
+lc_log_child_fd(void)
+{
+	/* glibc's syslog() connects again at the next message. */
+	if (log_target == TARGET_SYSLOG)
+		closelog();
+	return (log_fd);
+}
+
+int
 lc_log_open(const char *ident, const char *target, char **cause)
 {
 	if (target == NULL || strcmp(target, "stderr") == 0) {

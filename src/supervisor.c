@@ -27,6 +27,7 @@
 #include "lockcron/log.h"
 #include "lockcron/notify.h"
 #include "lockcron/proc.h"
+#include "lockcron/record.h"
 #include "lockcron/secret.h"
 #include "lockcron/supervisor.h"
 #include "lockcron/timefmt.h"
@@ -71,7 +72,8 @@ catch_cancel(struct sigaction *old_term, struct sigaction *old_int,
 struct run {
 	const struct lc_supervise_opts	*opts;
 	const struct lc_job		*job;
-	struct lc_history		*h;
+	struct lc_recorder		*rec;
+	struct lc_buf			 unit;	/* the one being written */
 	char				 id[LC_UUID_BUFSZ];
 	char				*fire_id;
 	int64_t				 scheduled_at;
@@ -95,58 +97,41 @@ struct run {
 	struct lc_notifier		*notifier;
 };
 
-/* Appends an event; a failure is logged, never fatal to the run. */
+/*
+ * The record is written in units, one transaction each (lockcron/record.h):
+ * through the daemon when there is one, else by this process. A failed
+ * write of events is logged, never fatal to the run.
+ */
 static void
-event_at(struct run *r, enum lc_event_kind kind, int64_t at,
-    const char *detail)
+write_unit(struct run *r, const char *what)
 {
 	char	*cause = NULL;
 
-	if (lc_history_event_add(r->h, r->id, kind, at, detail,
-	    &cause) != 0) {
-		log_warn("job=%s run=%s: cannot record event %s: %s",
-		    r->job->name, r->id, lc_history_event_name(kind), cause);
+	if (lc_recorder_write(r->rec, &r->unit, &cause) != 0) {
+		log_warn("job=%s run=%s: cannot record %s: %s", r->job->name,
+		    r->id, what, cause);
 		free(cause);
 	}
 }
 
+/* Writes one event at once. */
 static void
 event(struct run *r, enum lc_event_kind kind, const char *detail)
 {
-	event_at(r, kind, LC_HISTORY_NONE, detail);
+	lc_recorder_unit(r->rec, &r->unit);
+	lc_record_event(&r->unit, kind, LC_HISTORY_NONE, detail);
+	write_unit(r, lc_history_event_name(kind));
 }
 
-/* Writes a lock_acquired event that waited for company (see take_lock). */
+/* Adds a lock_acquired event that waited for company (see take_lock). */
 static void
 lock_event(struct run *r)
 {
 	if (r->lock_at == 0)
 		return;
-	event_at(r, LC_EVENT_LOCK_ACQUIRED, r->lock_at, r->job->lock_path);
+	lc_record_event(&r->unit, LC_EVENT_LOCK_ACQUIRED, r->lock_at,
+	    r->job->lock_path);
 	r->lock_at = 0;
-}
-
-/*
- * Opens a transaction for several events (and the row's end), each a
- * transaction of its own otherwise: one commit, one WAL append instead of
- * several. 1 when it is open.
- */
-static int
-txn_begin(struct run *r)
-{
-	return (lc_history_begin(r->h, NULL) == 0);
-}
-
-/* Commits what txn_begin opened; on failure nothing of it was written. */
-static int
-txn_commit(struct run *r, int open, char **cause)
-{
-	if (!open)
-		return (0);
-	if (lc_history_commit(r->h, cause) == 0)
-		return (0);
-	lc_history_rollback(r->h);
-	return (-1);
 }
 
 /* The job's uid and gid, as it will run; -1 when the user is unknown. */
@@ -209,12 +194,22 @@ write_fd(int fd, const char *p, size_t n)
 	}
 }
 
-/* Masked output goes to the tail, the live file, output.file, a tty. */
+static void	open_live(struct run *);
+
+/*
+ * Masked output goes to the tail, the live file, output.file, a tty. The
+ * live file is created with the first output: most runs of a busy
+ * scheduler write none, and creating and removing a file a run is most of
+ * the file system's work in a burst (`lockcron logs --follow` waits for
+ * it to appear).
+ */
 static void
 sink(struct run *r, enum lc_proc_stream stream, const char *p, size_t n)
 {
 	if (n == 0)
 		return;
+	if (r->live_path == NULL)
+		open_live(r);
 	tail_add(r, p, n);
 	write_fd(r->live_fd, p, n);
 	write_fd(r->out_fd, p, n);
@@ -227,18 +222,13 @@ static void
 started_cb(pid_t pid, int64_t start_ms, void *arg)
 {
 	struct run	*r = arg;
-	char		 detail[32], *cause = NULL;
-	int		 txn;
+	char		 detail[32];
 
 	snprintf(detail, sizeof detail, "pid %ld", (long)pid);
-	txn = r->lock_at != 0 && txn_begin(r);
+	lc_recorder_unit(r->rec, &r->unit);
 	lock_event(r);
-	event(r, LC_EVENT_STARTED, detail);
-	if (txn_commit(r, txn, &cause) != 0) {
-		log_warn("job=%s run=%s: cannot record its start: %s",
-		    r->job->name, r->id, cause);
-		free(cause);
-	}
+	lc_record_event(&r->unit, LC_EVENT_STARTED, LC_HISTORY_NONE, detail);
+	write_unit(r, "its start");
 	lc_notifier_started(r->notifier, r->id);
 	if (r->opts->log_start)
 		log_info("job=%s run=%s status=started pid=%ld", r->job->name,
@@ -515,7 +505,6 @@ run_job(struct run *r, struct lc_buf *err, struct lc_run_end *end,
 		free(cause);
 		return (LC_RUN_LAUNCH_ERROR);
 	}
-	open_live(r);
 	extra = build_extra_env(r, &nown);
 	spec.extra_env = extra;
 	memset(&pr, 0, sizeof pr);
@@ -545,39 +534,40 @@ static void
 end_events(struct run *r)
 {
 	char	 detail[32];
+	int64_t	 now = lc_now_ms();
 
 	lock_event(r);
 	if (r->timed_out)
-		event(r, LC_EVENT_TIMEOUT, NULL);
+		lc_record_event(&r->unit, LC_EVENT_TIMEOUT, now, NULL);
 	if (r->exited[0] != '\0')
-		event(r, LC_EVENT_EXITED, r->exited);
+		lc_record_event(&r->unit, LC_EVENT_EXITED, now, r->exited);
 	if (r->killed_descendants > 0) {
 		snprintf(detail, sizeof detail, "%d", r->killed_descendants);
-		event(r, LC_EVENT_KILLED_DESCENDANTS, detail);
+		lc_record_event(&r->unit, LC_EVENT_KILLED_DESCENDANTS, now,
+		    detail);
 	}
 }
 
 /*
- * Records the run's end: its events and the row, in one transaction.
- * Should that fail, each on its own, as the row's end must not be lost
- * for want of an event.
+ * Records the run's end: its events and the row, in one unit. Should that
+ * fail, the row's end alone, as it must not be lost for want of an event.
  */
 static int
 finish_record(struct run *r, const struct lc_run_end *end, char **cause)
 {
-	int64_t	 lock_at = r->lock_at;
-	int	 txn;
+	char	*why = NULL;
 
-	if ((txn = txn_begin(r))) {
-		end_events(r);
-		if (lc_history_run_finish(r->h, r->id, end, NULL) == 0 &&
-		    txn_commit(r, txn, NULL) == 0)
-			return (0);
-		lc_history_rollback(r->h);
-		r->lock_at = lock_at;
-	}
+	lc_recorder_unit(r->rec, &r->unit);
 	end_events(r);
-	return (lc_history_run_finish(r->h, r->id, end, cause));
+	lc_record_finish(&r->unit, end);
+	if (lc_recorder_write(r->rec, &r->unit, &why) == 0)
+		return (0);
+	log_warn("job=%s run=%s: cannot record its end with its events: %s",
+	    r->job->name, r->id, why);
+	free(why);
+	lc_recorder_unit(r->rec, &r->unit);
+	lc_record_finish(&r->unit, end);
+	return (lc_recorder_write(r->rec, &r->unit, cause));
 }
 
 /* Records the run as running (or inserts it, for lockcron run). */
@@ -585,31 +575,35 @@ static int
 start_record(struct run *r, char **cause)
 {
 	const struct lc_supervise_opts	*o = r->opts;
+	struct lc_history		*h;
 	struct lc_run			 row;
 	char				*path;
 
 	path = lc_history_default_path(o->cfg->state_dir);
-	r->h = lc_history_open(path, 0, o->cfg->history_group, cause);
+	r->rec = lc_recorder_new(path, o->cfg->history_group, o->run_id,
+	    o->chan > 0 ? o->chan : -1);
 	free(path);
-	if (r->h == NULL)
-		return (-1);
 	if (o->run_id == NULL) {
+		if ((h = lc_recorder_history(r->rec, cause)) == NULL)
+			return (-1);
 		lc_history_run_init(&row);
 		row.job = r->job->name;
 		row.trigger = o->trigger;
 		row.attempt = o->attempt > 0 ? o->attempt : 1;
 		row.scheduled_at = o->scheduled_at;
 		row.status = LC_RUN_RUNNING;
-		if (lc_history_run_insert(r->h, &row, r->id, cause) != 0)
+		if (lc_history_run_insert(h, &row, r->id, cause) != 0)
 			return (-1);
+		lc_recorder_set_id(r->rec, r->id);
 		r->fire_id = xstrdup(r->id);
 		r->attempt = row.attempt;
 		r->scheduled_at = o->scheduled_at;
 		return (0);
 	}
 	snprintf(r->id, sizeof r->id, "%s", o->run_id);
-	if (lc_history_run_running(r->h, r->id, 0, LC_HISTORY_NONE,
-	    cause) != 0)
+	lc_recorder_unit(r->rec, &r->unit);
+	lc_record_running(&r->unit, lc_now_ms());
+	if (lc_recorder_write(r->rec, &r->unit, cause) != 0)
 		return (-1);
 	if (o->known) {
 		r->fire_id = xstrdup(o->fire_id != NULL ? o->fire_id : r->id);
@@ -618,7 +612,8 @@ start_record(struct run *r, char **cause)
 		return (0);
 	}
 	lc_history_run_init(&row);
-	if (lc_history_run_get(r->h, r->id, &row, NULL, NULL, cause) != 0)
+	if ((h = lc_recorder_history(r->rec, cause)) == NULL ||
+	    lc_history_run_get(h, r->id, &row, NULL, NULL, cause) != 0)
 		return (-1);
 	r->fire_id = xstrdup(row.fire_id != NULL ? row.fire_id : r->id);
 	r->attempt = row.attempt;
@@ -667,7 +662,8 @@ cleanup(struct run *r)
 	lc_buf_free(&r->masked);
 	lc_buf_free(&r->tail);
 	free(r->fire_id);
-	lc_history_close(r->h);
+	lc_buf_free(&r->unit);
+	lc_recorder_free(r->rec);
 }
 
 int

@@ -237,6 +237,8 @@ int			 lc_history_hold(const char *path, int fd);
 int	 lc_history_begin(struct lc_history *, char **cause);
 int	 lc_history_commit(struct lc_history *, char **cause);
 void	 lc_history_rollback(struct lc_history *);
+/* True while lc_history_begin's transaction is open. */
+int	 lc_history_in_transaction(const struct lc_history *);
 
 /* Sets every field of a run to its NULL value (see struct lc_run). */
 void	 lc_history_run_init(struct lc_run *);
@@ -265,6 +267,9 @@ int	 lc_history_run_running(struct lc_history *, const char *id,
 	     pid_t supervisor, int64_t started_at, char **cause);
 /* Appends to a run's timeline; at NONE: now; detail may be NULL. */
 int	 lc_history_event_add(struct lc_history *, const char *run,
+	     enum lc_event_kind, int64_t at, const char *detail, char **cause);
+/* The same, unless that very event (run, at, kind, detail) is there. */
+int	 lc_history_event_add_new(struct lc_history *, const char *run,
 	     enum lc_event_kind, int64_t at, const char *detail, char **cause);
 /* Finishes a queued or running run; a finished one is never rewritten. */
 int	 lc_history_run_finish(struct lc_history *, const char *id,

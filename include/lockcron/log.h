@@ -23,6 +23,12 @@ int	 lc_log_enabled(enum lc_log_level);
 /* Reopens a log file (after logrotate moved it); no-op for other targets. */
 int	 lc_log_reopen(char **cause);
 void	 lc_log_close(void);
+/*
+ * For a forked child about to close every descriptor it does not need:
+ * the log file's descriptor to keep, or -1 (syslog's socket is closed
+ * here and opened again by the next message).
+ */
+int	 lc_log_child_fd(void);
 void	 lc_log_write(enum lc_log_level, const char *fmt, ...) LC_PRINTF(2, 3);
 
 #define lc_log(lvl, ...) do {						\

@@ -24,6 +24,9 @@ struct lc_supervise_opts {
 	int64_t			 scheduled_at;	/* ms */
 	const char		*fire_id;	/* NULL: the run's own id */
 	int			 known;
+	/* The daemon's record channel (lockcron/record.h), which becomes
+	 * the supervisor's; 0: none, the supervisor writes its record. */
+	int			 chan;
 	/* Also copy the job's output to our stdout and stderr. */
 	int			 foreground;
 	/* Log "job=… run=… status=started pid=…" once the job has started
