@@ -172,7 +172,10 @@ get_str(struct cursor *c, char **out, size_t *len)
 		c->bad = 1;
 		return;
 	}
-	*out = xstrndup((const char *)c->p, n);
+	/* Bytes, not a C string: a job's output may hold NULs. */
+	*out = xreallocarray(NULL, (size_t)n + 1, 1);
+	memcpy(*out, c->p, n);
+	(*out)[n] = '\0';
 	*len = n;
 	c->p += n;
 	c->left -= n;
@@ -295,7 +298,10 @@ row_status(struct lc_history *h, const char *id)
 	return (st);
 }
 
-/* Writes one record; on replay, what is there already is no error. */
+/*
+ * Writes one record; on replay, what is there already is no error. seen
+ * gets what was written, not what was found there.
+ */
 static int
 apply_rec(struct lc_history *h, const char *id, pid_t sup,
     const struct rec *r, int replay, struct lc_record_seen *seen,
@@ -308,12 +314,11 @@ apply_rec(struct lc_history *h, const char *id, pid_t sup,
 	switch (r->type) {
 	case 'R':
 		rc = lc_history_run_running(h, id, sup, r->started_at, &why);
-		if (rc != 0 && replay && row_status(h, id) == LC_RUN_RUNNING)
-			rc = 0;
 		if (rc == 0) {
 			seen->running = 1;
 			seen->started_at = r->started_at;
-		}
+		} else if (replay && row_status(h, id) == LC_RUN_RUNNING)
+			rc = 0;
 		break;
 	case 'E':
 		rc = (replay ? lc_history_event_add_new : lc_history_event_add)
@@ -326,8 +331,10 @@ apply_rec(struct lc_history *h, const char *id, pid_t sup,
 		rc = lc_history_run_finish(h, id, &r->end, &why);
 		if (rc != 0 && replay && (st = row_status(h, id)) !=
 		    LC_RUN_NSTATUS && st != LC_RUN_QUEUED &&
-		    st != LC_RUN_RUNNING)
-			rc = 0;
+		    st != LC_RUN_RUNNING) {
+			free(why);
+			return (0);	/* finished before: nothing seen */
+		}
 		if (rc == 0) {
 			seen->finished = 1;
 			seen->finished_at = r->end.finished_at;
