@@ -3,7 +3,7 @@
 # started again, and a supervisor killed with SIGKILL.
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/daemon-lib.sh"
-plan 20
+plan 21
 
 mark='echo \"$LOCKCRON_RUN_ID $(date +%s%3N)\"'
 daemon_config <<EOF
@@ -36,6 +36,9 @@ ok "$(grep -q "job=long run=$first: watching its running supervisor (pid $spid) 
     "the restarted daemon adopts the running supervisor"
 wait_for "[ \"\$(sqlv \"select status from runs where id = '$first'\")\" = succeeded ]" 10
 ok $? "the first run completes and records success"
+is "$(sql "select kind, count(*) from events where run = '$first' and kind in ('started', 'exited') group by kind order by kind")" \
+    "exited|1
+started|1" "its supervisor wrote its end itself, once (the daemon that took its start is gone)"
 is "$(sql "select finished_at > $t_restart from runs where id = '$first'")" "1" \
     "it finished after the restart"
 wait_for "grep -q 'job=long run=$first status=succeeded exit=0' '$D_LOG'" 5
