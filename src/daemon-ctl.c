@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +174,16 @@ ctl_accept(struct lc_daemon *d)
 		    sizeof *d->conns);
 		d->conns[d->nconns++] = c;
 		ctl_ready(d, d->nconns - 1);
+	}
+	/* Out of descriptors: the connection waits in the backlog, and the
+	 * socket is not polled for a second (it would be ready at once, again
+	 * and again). */
+	if (errno == EMFILE || errno == ENFILE) {
+		/* One line a minute, however long it lasts. */
+		if (lc_mono_ms() - d->accept_again_ms > 60000)
+			log_warn("control socket: accept: %s; trying again "
+			    "every second", strerror(errno));
+		d->accept_again_ms = lc_mono_ms() + 1000;
 	}
 }
 

@@ -73,6 +73,10 @@ struct lc_daemon {
 	int64_t				  hist_retry_at;
 	int64_t				  hist_backoff_ms;
 	int				  quit;
+	int				  chan_failing; /* no channel: said */
+	size_t				  nchans;	/* record channels */
+	size_t				  fd_limit;	/* RLIMIT_NOFILE */
+	int64_t				  accept_again_ms; /* out of fds */
 };
 
 /* daemon.c */

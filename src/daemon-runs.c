@@ -28,6 +28,8 @@
 
 /* A "lock busy" line per job at most this often. */
 #define SKIP_LOG_EVERY_MS	300000
+/* Descriptors the record channels leave the daemon. */
+#define FD_RESERVE		64
 
 /* The events of one wake-up, copied out of the scheduler's callback. */
 struct batch {
@@ -61,6 +63,47 @@ drun_add(struct lc_daemon *d, const struct lc_job *job, const char *id,
 	return (r);
 }
 
+/*
+ * A run's record channel: a socket pair, unless that would leave the
+ * daemon fewer than FD_RESERVE descriptors of its limit for its own needs
+ * (the history, control connections, notifiers): then, as when
+ * socketpair() fails, none, and the supervisor writes its record itself.
+ * Said once, until channels work again.
+ */
+static void
+chan_open(struct lc_daemon *d, const struct drun *r, int sv[2])
+{
+	const char	*why = NULL;
+
+	sv[0] = sv[1] = -1;
+	if (d->nchans + FD_RESERVE >= d->fd_limit)
+		why = "too few descriptors left";
+	else if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+	    sv) != 0) {
+		why = strerror(errno);
+		sv[0] = sv[1] = -1;
+	}
+	if (why == NULL) {
+		d->nchans++;
+		d->chan_failing = 0;
+		return;
+	}
+	if (!d->chan_failing)
+		log_warn("job=%s: no record channel (%s); supervisors write "
+		    "their records themselves", r->job, why);
+	d->chan_failing = 1;
+}
+
+static void
+chan_close(struct lc_daemon *d, struct drun *r)
+{
+	if (r->chan == -1)
+		return;
+	close(r->chan);
+	r->chan = -1;
+	d->nchans--;
+}
+
 static void
 drun_remove(struct lc_daemon *d, struct drun *r)
 {
@@ -76,8 +119,7 @@ drun_remove(struct lc_daemon *d, struct drun *r)
 	}
 	if (r->pidfd != -1)
 		close(r->pidfd);
-	if (r->chan != -1)
-		close(r->chan);
+	chan_close(d, r);
 	free(r->job);
 	free(r->fire_id);
 	free(r);
@@ -591,19 +633,13 @@ runs_start_queued(struct lc_daemon *d)
 			continue;
 		}
 		daemon_history_close(d);
-		/* Its record channel; without one (out of descriptors) the
-		 * supervisor writes its record itself. */
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
-		    sv) != 0) {
-			log_warn("job=%s: socketpair: %s", r->job,
-			    strerror(errno));
-			sv[0] = sv[1] = -1;
-		}
+		chan_open(d, r, sv);
 		if ((pid = fork()) == -1) {
 			log_error("job=%s: fork: %s", r->job, strerror(errno));
 			if (sv[0] != -1) {
 				close(sv[0]);
 				close(sv[1]);
+				d->nchans--;
 			}
 			end_unstarted(d, r, LC_RUN_LAUNCH_ERROR,
 			    "the daemon could not fork a supervisor");
@@ -896,8 +932,7 @@ runs_chan_ready(struct lc_daemon *d, struct drun *r)
 			break;
 		if (rc == -1) {
 			/* It is gone (its end is read on reaping). */
-			close(r->chan);
-			r->chan = -1;
+			chan_close(d, r);
 			break;
 		}
 		u->run = r;
@@ -968,6 +1003,14 @@ runs_flush(struct lc_daemon *d)
 	}
 	d->nunits = 0;
 	free(in);
+	/* What a burst made the daemon keep goes back. */
+	if (d->capunits > 64) {
+		for (i = 0; i < d->capunits; i++)
+			lc_buf_free(&d->units[i].pkt);
+		free(d->units);
+		d->units = NULL;
+		d->capunits = 0;
+	}
 }
 
 void

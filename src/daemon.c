@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #ifdef __GLIBC__
+#include <limits.h>
 #include <malloc.h>
 #endif
 #include <poll.h>
@@ -21,11 +22,13 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon-int.h"
@@ -115,9 +118,41 @@ daemon_history_close(struct lc_daemon *d)
 	d->hist = NULL;
 }
 
+/* The descriptor limit lockcrond was started with (raise_nofile). */
+static struct rlimit	 nofile_orig;
+static int		 nofile_raised;
+
+/*
+ * A run holds one descriptor in the daemon (its record channel) while it
+ * lives: 1,000 runs at once need more than the usual soft limit of 1,024.
+ * The daemon raises it to the hard limit, as systemd advises for programs
+ * that do not use select(); its children get the original back, so that
+ * jobs see the limit they would have seen under cron. Without a channel
+ * (no descriptor left) a supervisor writes its record itself.
+ */
+static void
+raise_nofile(struct lc_daemon *d)
+{
+	struct rlimit	 rl;
+
+	d->fd_limit = 1024;
+	if (getrlimit(RLIMIT_NOFILE, &nofile_orig) != 0)
+		return;
+	rl = nofile_orig;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+			nofile_raised = 1;
+		else
+			rl = nofile_orig;
+	}
+	d->fd_limit = rl.rlim_cur > INT_MAX ? INT_MAX : (size_t)rl.rlim_cur;
+}
+
 /*
  * A forked child keeps none of the daemon's descriptors but stdio, the log
- * and keep (-1: none): not the timer, the signals, the control socket and
+ * and keep (-1: none), and gets back the descriptor limit the daemon was
+ * started with: not the timer, the signals, the control socket and
  * its connections, the state directory's lock, the history, nor another
  * run's pidfd or record channel (a copy of the daemon's end of a channel
  * in another process would hide the daemon's death from its run). One
@@ -129,6 +164,8 @@ daemon_close_fds_in_child(int keep)
 {
 	int	 k[2], lo = 3, i, t;
 
+	if (nofile_raised)
+		setrlimit(RLIMIT_NOFILE, &nofile_orig);
 	k[0] = lc_log_child_fd();
 	k[1] = keep;
 	if (k[0] > k[1]) {
@@ -634,6 +671,7 @@ setup(struct lc_daemon *d, char **cause)
 	}
 	if (lock_state_dir(d, cause) != 0 || setup_signals(d, cause) != 0)
 		return (-1);
+	raise_nofile(d);
 	/* Notifiers that supervisors detach come back to us to be reaped
 	 * (runs_reap), not to an init that may never reap them. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
@@ -719,58 +757,117 @@ handle_timer(struct lc_daemon *d)
 	runs_wake(d, lc_now_ms());
 }
 
+/* What a polled descriptor is, to dispatch it. */
+enum slot_kind { SLOT_TIMER, SLOT_SIGNAL, SLOT_LISTEN, SLOT_CONN, SLOT_PIDFD,
+    SLOT_CHAN };
+
+struct slot {
+	enum slot_kind	 kind;
+	size_t		 conn;		/* SLOT_CONN: its index */
+	struct drun	*run;		/* SLOT_PIDFD, SLOT_CHAN */
+};
+
+/* Adds a descriptor to poll; -1 is left out. */
+static void
+slot_add(struct pollfd *pfd, struct slot *sl, size_t *n, int fd,
+    enum slot_kind kind, size_t conn, struct drun *run)
+{
+	if (fd == -1)
+		return;
+	pfd[*n].fd = fd;
+	pfd[*n].events = POLLIN;
+	pfd[*n].revents = 0;
+	sl[*n].kind = kind;
+	sl[*n].conn = conn;
+	sl[*n].run = run;
+	(*n)++;
+}
+
+/* True when a slot of that kind is ready. */
+static int
+ready(const struct pollfd *pfd, const struct slot *sl, size_t n,
+    enum slot_kind kind)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (sl[i].kind == kind && pfd[i].revents)
+			return (1);
+	return (0);
+}
+
 /*
- * Polls every descriptor once and dispatches what is ready. The units of
- * record the supervisors sent come first, all written in one transaction,
- * so that a supervisor reaped below has its end written.
+ * A failed poll() is logged once a minute at most, and the loop pauses a
+ * little before the next: a persistent failure must neither spin nor
+ * flood the log.
+ */
+static void
+poll_failed(void)
+{
+	static int64_t		 last_ms = -60000;
+	struct timespec		 ts = { 0, 100 * 1000000L };
+	int			 e = errno;
+
+	if (lc_mono_ms() - last_ms >= 60000) {
+		log_error("poll: %s", strerror(e));
+		last_ms = lc_mono_ms();
+	}
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Polls every descriptor once and dispatches what is ready. The array
+ * holds only open descriptors (poll() refuses more entries than the
+ * descriptor limit). The units of record the supervisors sent come first,
+ * all written in one transaction, so that a supervisor reaped below has
+ * its end written.
  */
 static void
 loop_once(struct lc_daemon *d)
 {
 	struct pollfd	*pfd;
-	struct drun	**chan_run;
-	size_t		 nconns = d->nconns, nruns = d->nruns, i, k;
-	size_t		 n = 3 + nconns + 2 * nruns, c = 3 + nconns + nruns;
+	struct slot	*sl;
+	size_t		 max = 3 + d->nconns + 2 * d->nruns, n = 0, i, r;
+	int64_t		 wait;
 
-	pfd = xcalloc(n, sizeof *pfd);
-	chan_run = xcalloc(nruns + 1, sizeof *chan_run);
-	pfd[0].fd = d->tfd;
-	pfd[1].fd = d->sfd;
-	pfd[2].fd = d->lfd;
+	pfd = xcalloc(max, sizeof *pfd);
+	sl = xcalloc(max, sizeof *sl);
+	slot_add(pfd, sl, &n, d->tfd, SLOT_TIMER, 0, NULL);
+	slot_add(pfd, sl, &n, d->sfd, SLOT_SIGNAL, 0, NULL);
+	if ((wait = d->accept_again_ms - lc_mono_ms()) <= 0)
+		slot_add(pfd, sl, &n, d->lfd, SLOT_LISTEN, 0, NULL);
+	else if (wait > 1000)
+		wait = 1000;
 	for (i = 0; i < d->nconns; i++)
-		pfd[3 + i].fd = lc_ctl_conn_fd(d->conns[i]);
-	for (i = 0; i < nruns; i++) {
-		pfd[3 + nconns + i].fd = d->runs[i]->pidfd;
-		pfd[c + i].fd = d->runs[i]->chan;
-		chan_run[i] = d->runs[i];
+		slot_add(pfd, sl, &n, lc_ctl_conn_fd(d->conns[i]), SLOT_CONN,
+		    i, NULL);
+	for (i = 0; i < d->nruns; i++) {
+		slot_add(pfd, sl, &n, d->runs[i]->pidfd, SLOT_PIDFD, 0,
+		    d->runs[i]);
+		slot_add(pfd, sl, &n, d->runs[i]->chan, SLOT_CHAN, 0,
+		    d->runs[i]);
+	}
+	if (poll(pfd, (nfds_t)n, wait > 0 ? (int)wait : -1) < 0) {
+		if (errno != EINTR)
+			poll_failed();
+		goto out;
 	}
 	for (i = 0; i < n; i++)
-		pfd[i].events = POLLIN;
-	if (poll(pfd, (nfds_t)n, -1) < 0) {
-		if (errno != EINTR)
-			log_error("poll: %s", strerror(errno));
-		free(pfd);
-		free(chan_run);
-		return;
-	}
-	for (i = 0; i < nruns; i++)
-		if (pfd[c + i].fd != -1 && pfd[c + i].revents)
-			runs_chan_ready(d, chan_run[i]);
+		if (sl[i].kind == SLOT_CHAN && pfd[i].revents)
+			runs_chan_ready(d, sl[i].run);
 	runs_flush(d);
-	free(chan_run);
-	if (pfd[1].revents)
+	if (ready(pfd, sl, n, SLOT_SIGNAL))
 		handle_signals(d);
-	if (pfd[0].revents && !d->quit)
+	if (ready(pfd, sl, n, SLOT_TIMER) && !d->quit)
 		handle_timer(d);
-	/* Connections and runs may change below: walk from the end and
-	 * find runs by descriptor. */
-	for (k = nconns; k > 0; k--)
-		if (pfd[3 + k - 1].revents && k - 1 < d->nconns)
-			ctl_ready(d, k - 1);
-	for (i = 3 + nconns; i < c; i++) {
-		size_t	 r;
-
-		if (pfd[i].fd == -1 || !pfd[i].revents)
+	/* Connections and runs may change below: walk the connections from
+	 * the end and find runs by descriptor. */
+	for (i = n; i > 0; i--)
+		if (sl[i - 1].kind == SLOT_CONN && pfd[i - 1].revents &&
+		    sl[i - 1].conn < d->nconns)
+			ctl_ready(d, sl[i - 1].conn);
+	for (i = 0; i < n; i++) {
+		if (sl[i].kind != SLOT_PIDFD || !pfd[i].revents)
 			continue;
 		for (r = 0; r < d->nruns; r++)
 			if (d->runs[r]->pidfd == pfd[i].fd) {
@@ -778,11 +875,13 @@ loop_once(struct lc_daemon *d)
 				break;
 			}
 	}
-	if (pfd[2].revents)
+	if (ready(pfd, sl, n, SLOT_LISTEN))
 		ctl_accept(d);
-	free(pfd);
 	if (!d->quit)
 		arm_timer(d);
+out:
+	free(pfd);
+	free(sl);
 }
 
 static void
@@ -845,6 +944,7 @@ lc_daemon_run(const struct lc_daemon_opts *opts, char **cause)
 	d.opts = opts;
 	d.copts.as_root = opts->as_root;
 	d.tfd = d.sfd = d.lfd = d.lockfd = d.shmfd = -1;
+	d.accept_again_ms = -60001;	/* no pause yet, nor a line */
 	if (setup(&d, cause) != 0) {
 		teardown(&d);
 		return (-1);

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,9 @@
 #include "lockcron/record.h"
 
 #define NULL_STR	0xffffffffU
+/* How long a supervisor waits for the daemon's answer to a unit before it
+ * takes the daemon for gone (stopped, or stuck) and writes it itself. */
+#define ACK_WAIT_MS	10000
 
 /* An ack: the unit's sequence number and whether it was committed. */
 struct ack {
@@ -448,8 +452,10 @@ lc_record_commit(struct lc_history *h, struct lc_record_in *u, size_t n,
 
 	txn = h != NULL && lc_history_begin(h, cause) == 0;
 	for (i = 0; i < n; i++) {
+		/* As a replay: a supervisor that gave up waiting may have
+		 * written this unit itself already. */
 		u[i].ok = txn && lc_record_apply(h, u[i].id, u[i].supervisor,
-		    u[i].pkt->data, u[i].pkt->len, 0, &u[i].seen, &why) == 0;
+		    u[i].pkt->data, u[i].pkt->len, 1, &u[i].seen, &why) == 0;
 		if (txn && !u[i].ok) {
 			log_warn("run=%s: %s; its supervisor writes it",
 			    u[i].id, why);
@@ -517,15 +523,18 @@ daemon_gone(struct lc_recorder *rc)
 
 /*
  * Hands a unit to the daemon and waits for its answer: 0 committed, 1 not
- * (the daemon said so, or the unit is too large for the channel: nothing
- * of it was written), 2 unknown (the daemon went away meanwhile).
+ * written (the unit is too large for the channel), 2 unknown (the daemon
+ * said it failed, went away or did not answer in ACK_WAIT_MS: it may have
+ * written some or all of it, so it is replayed).
  */
 static int
 via_daemon(struct lc_recorder *rc, const struct lc_buf *b)
 {
 	struct ack	 a;
+	struct pollfd	 pfd;
 	uint32_t	 seq;
 	ssize_t		 n;
+	int64_t		 until = lc_mono_ms() + ACK_WAIT_MS, left;
 
 	memcpy(&seq, b->data + sizeof (uint32_t), sizeof seq);
 	do
@@ -538,8 +547,18 @@ via_daemon(struct lc_recorder *rc, const struct lc_buf *b)
 		return (n == -1 && errno == EPIPE ? 1 : 2);
 	}
 	for (;;) {
-		n = recv(rc->chan, &a, sizeof a, 0);
-		if (n == -1 && errno == EINTR)
+		pfd.fd = rc->chan;
+		pfd.events = POLLIN;
+		if ((left = until - lc_mono_ms()) <= 0 ||
+		    poll(&pfd, 1, (int)left) == 0) {
+			log_warn("run=%s: no answer from lockcrond in %d s; "
+			    "writing the record without it", rc->id,
+			    ACK_WAIT_MS / 1000);
+			daemon_gone(rc);
+			return (2);
+		}
+		n = recv(rc->chan, &a, sizeof a, MSG_DONTWAIT);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n != (ssize_t)sizeof a) {
 			daemon_gone(rc);

@@ -2,10 +2,13 @@
 # The daemon writes its supervisors' records (src/record.c): a running
 # supervisor has no connection to the history; what it cannot hand to the
 # daemon (an output too large for the socket; anything once the daemon has
-# stopped) it writes itself, and nothing is lost or written twice.
+# stopped, or while it is stopped with SIGSTOP; a run without a channel
+# when the daemon is out of descriptors) it writes itself, and nothing is
+# lost or written twice. The daemon raises its descriptor limit, its jobs
+# get the one it was started with.
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/daemon-lib.sh"
-plan 15
+plan 27
 
 daemon_config <<EOF
   { name = "slow"; schedule = "0 0 0 1 1 *";
@@ -13,6 +16,8 @@ daemon_config <<EOF
   { name = "big"; schedule = "0 0 0 1 1 *"; output = { keep_bytes = 1048576; };
     command = "head -c 600000 /dev/zero | tr '\\\\0' x"; },
   { name = "nul"; schedule = "0 0 0 1 1 *"; command = "printf 'a\\000b'"; },
+  { name = "frozen"; schedule = "0 0 0 1 1 *"; command = "sleep 1; echo thawed"; },
+  { name = "limit"; schedule = "0 0 0 1 1 *"; command = "ulimit -Sn; ulimit -Hn"; },
   { name = "outlive"; schedule = "0 0 0 1 1 *";
     command = "echo \$\$ >$TMP/outlive.pid; sleep 3; echo after"; }
 EOF
@@ -50,6 +55,35 @@ wait_for "[ \"\$(sqlv \"select status from runs where id = '$id'\")\" = succeede
 is "$(sql "select hex(cast(output as blob)) from runs where id = '$id'")" "610062" \
     "an output with a NUL byte is kept whole"
 
+# A daemon stopped with SIGSTOP: after 10 s without an answer the
+# supervisor writes its end itself; the daemon, continued, writes nothing
+# twice.
+run "$LOCKCRON" run -c "$D_CONF" --no-wait frozen
+id=$out
+wait_for "[ \"\$(sqlv \"select count(*) from events where run = '$id' and kind = 'started'\")\" = 1 ]" 10
+kill -STOP "$D_PID"
+wait_for "[ \"\$(sqlv \"select status from runs where id = '$id'\")\" = succeeded ]" 20
+ok $? "frozen: recorded while the daemon is stopped"
+kill -CONT "$D_PID"
+wait_for "grep -q 'job=frozen run=$id status=succeeded' '$D_LOG'" 10
+ok $? "the continued daemon logs its end"
+is "$(sql "select kind, count(*) from events where run = '$id' and kind in ('started', 'exited') group by kind order by kind")" \
+    "exited|1
+started|1" "one started and one exited event"
+is "$(sql "select output from runs where id = '$id'")" "thawed" "its output is kept"
+
+# The descriptor limit: the daemon's raised to its hard limit, a job's
+# as the daemon was started.
+soft=$(ulimit -Sn)
+hard=$(ulimit -Hn)
+is "$(awk '/^Max open files/ { print $4 " " $5 }' "/proc/$D_PID/limits")" \
+    "$hard $hard" "the daemon runs with its soft descriptor limit raised to the hard one"
+run "$LOCKCRON" run -c "$D_CONF" --no-wait limit
+id=$out
+wait_for "[ \"\$(sqlv \"select status from runs where id = '$id'\")\" = succeeded ]" 10
+is "$(sql "select output from runs where id = '$id'")" "$soft
+$hard" "a job gets the limit the daemon was started with"
+
 # The daemon stops while a run goes on: the supervisor finishes its record
 # itself.
 run "$LOCKCRON" run -c "$D_CONF" --no-wait outlive
@@ -64,4 +98,32 @@ is "$(sql "select kind, count(*) from events where run = '$id' and kind in ('sta
     "exited|1
 started|1" "one started and one exited event"
 is "$(sql "select output from runs where id = '$id'")" "after" "its output is kept"
+
+# Short of descriptors: 60 runs at once in a daemon allowed 100, which
+# keeps 64 for itself. The runs without a record channel write their
+# records themselves.
+i=0
+jobs=
+while [ $i -lt 59 ]; do
+	jobs="$jobs  { name = \"fd$i\"; schedule = \"* * * * * *\"; command = \"sleep 2\"; },
+"
+	i=$((i + 1))
+done
+printf '%s  { name = "fd59"; schedule = "* * * * * *"; command = "sleep 2"; }\n' "$jobs" |
+    daemon_config
+ulimit -n 100
+daemon_start_or_bail
+t0=$(now_ms)
+wait_for "[ \$(sqlv \"select count(*) from runs where status = 'succeeded' and scheduled_at >= $t0\") -ge 60 ]" 20
+ok $? "60 runs succeeded"
+daemon_stop
+is "$D_RC" "0" "the daemon stops"
+wait_for "[ \$(sqlv \"select count(*) from runs where status in ('queued', 'running')\") = 0 ]" 10
+ok $? "every run ended"
+is "$(sql "select count(*) from runs where status not in ('succeeded', 'skipped')")" "0" \
+    "none lost or failed"
+ok "$(grep -q 'no record channel (too few descriptors left); supervisors write their records themselves' "$D_LOG"; echo $?)" \
+    "the daemon says some supervisors write their records themselves"
+n=$(grep -c 'no record channel' "$D_LOG")
+ok "$([ "$n" -lt 10 ]; echo $?)" "once, not for every run ($n lines)"
 ok_clean_stderr

@@ -88,8 +88,10 @@ struct lc_record_in {
 };
 
 /*
- * Writes units of several runs in one transaction of h and answers each
- * on its channel: committed, or not (its supervisor then writes it).
+ * Writes units of several runs in one transaction of h (as replays: what
+ * a supervisor that stopped waiting wrote itself is not written twice) and
+ * answers each on its channel: committed, or not (its supervisor then
+ * writes it).
  * A unit that fails alone is answered "not" with the others committed.
  * Returns the number committed; *cause says why when the transaction
  * failed as a whole (a failed unit is logged with its run).
