@@ -8,6 +8,18 @@
 # get the one it was started with.
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/daemon-lib.sh"
+
+# wait_status RUN STATUS SECS: until the run has that status.
+wait_status() {
+	wait_for "[ \"\$(sqlv \"select status from runs where id = '$1'\")\" = $2 ]" "$3"
+}
+# start_end RUN: its started and exited events, by kind, with counts.
+start_end() {
+	sql "select kind, count(*) from events where run = '$1' and
+	    kind in ('started', 'exited') group by kind order by kind"
+}
+ONCE="exited|1
+started|1"
 plan 27
 
 daemon_config <<EOF
@@ -32,17 +44,15 @@ spid=$(sql "select supervisor_pid from runs where id = '$id'")
 ok "$([ -n "$spid" ] && [ -d "/proc/$spid" ]; echo $?)" "its supervisor ($spid) is running"
 is "$(ls -l "/proc/$spid/fd" 2>/dev/null | grep -c 'history\.db')" "0" \
     "the supervisor has no file of the history open (the daemon writes its record)"
-wait_for "[ \"\$(sqlv \"select status from runs where id = '$id'\")\" = succeeded ]" 10
+wait_status "$id" succeeded 10
 ok $? "slow: succeeded"
-is "$(sql "select kind, count(*) from events where run = '$id' and kind in ('started', 'exited') group by kind order by kind")" \
-    "exited|1
-started|1" "one started and one exited event"
+is "$(start_end "$id")" "$ONCE" "one started and one exited event"
 is "$(sql "select output from runs where id = '$id'")" "done" "its output is kept"
 
 # An output too large for the socket: the supervisor writes its end.
 run "$LOCKCRON" run -c "$D_CONF" --no-wait big
 id=$out
-wait_for "[ \"\$(sqlv \"select status from runs where id = '$id'\")\" = succeeded ]" 10
+wait_status "$id" succeeded 10
 ok $? "big: succeeded"
 is "$(sql "select length(output), count(*) from runs r join events e on e.run = r.id
     where r.id = '$id' and e.kind = 'exited'")" "600000|1" \
@@ -51,7 +61,7 @@ is "$(sql "select length(output), count(*) from runs r join events e on e.run = 
 # Output is bytes: a NUL is kept, and what follows it.
 run "$LOCKCRON" run -c "$D_CONF" --no-wait nul
 id=$out
-wait_for "[ \"\$(sqlv \"select status from runs where id = '$id'\")\" = succeeded ]" 10
+wait_status "$id" succeeded 10
 is "$(sql "select hex(cast(output as blob)) from runs where id = '$id'")" "610062" \
     "an output with a NUL byte is kept whole"
 
@@ -62,14 +72,12 @@ run "$LOCKCRON" run -c "$D_CONF" --no-wait frozen
 id=$out
 wait_for "[ \"\$(sqlv \"select count(*) from events where run = '$id' and kind = 'started'\")\" = 1 ]" 10
 kill -STOP "$D_PID"
-wait_for "[ \"\$(sqlv \"select status from runs where id = '$id'\")\" = succeeded ]" 20
+wait_status "$id" succeeded 20
 ok $? "frozen: recorded while the daemon is stopped"
 kill -CONT "$D_PID"
 wait_for "grep -q 'job=frozen run=$id status=succeeded' '$D_LOG'" 10
 ok $? "the continued daemon logs its end"
-is "$(sql "select kind, count(*) from events where run = '$id' and kind in ('started', 'exited') group by kind order by kind")" \
-    "exited|1
-started|1" "one started and one exited event"
+is "$(start_end "$id")" "$ONCE" "one started and one exited event"
 is "$(sql "select output from runs where id = '$id'")" "thawed" "its output is kept"
 
 # The descriptor limit: the daemon's raised to its hard limit, a job's
@@ -80,7 +88,7 @@ is "$(awk '/^Max open files/ { print $4 " " $5 }' "/proc/$D_PID/limits")" \
     "$hard $hard" "the daemon runs with its soft descriptor limit raised to the hard one"
 run "$LOCKCRON" run -c "$D_CONF" --no-wait limit
 id=$out
-wait_for "[ \"\$(sqlv \"select status from runs where id = '$id'\")\" = succeeded ]" 10
+wait_status "$id" succeeded 10
 is "$(sql "select output from runs where id = '$id'")" "$soft
 $hard" "a job gets the limit the daemon was started with"
 
@@ -92,11 +100,9 @@ wait_for "[ -s $TMP/outlive.pid ] && [ \"\$(sqlv \"select count(*) from events w
 ok $? "outlive: started"
 daemon_stop
 is "$D_RC" "0" "the daemon stops while outlive runs"
-wait_for "[ \"\$(sqlv \"select status from runs where id = '$id'\")\" = succeeded ]" 10
+wait_status "$id" succeeded 10
 ok $? "outlive: its supervisor records success with no daemon"
-is "$(sql "select kind, count(*) from events where run = '$id' and kind in ('started', 'exited') group by kind order by kind")" \
-    "exited|1
-started|1" "one started and one exited event"
+is "$(start_end "$id")" "$ONCE" "one started and one exited event"
 is "$(sql "select output from runs where id = '$id'")" "after" "its output is kept"
 
 # Short of descriptors: 60 runs at once in a daemon allowed 100, which

@@ -102,6 +102,24 @@ count_events(const char *id, enum lc_event_kind kind)
 	return (n);
 }
 
+/* The run ended as succeeded, by us, with one started and one exited
+ * event; its row in *row when row is not NULL (the caller clears it). */
+static void
+check_ended(const char *id, struct lc_run *row)
+{
+	struct lc_run	 r;
+
+	get_row(id, &r);
+	assert_int_equal(r.status, LC_RUN_SUCCEEDED);
+	assert_int_equal(r.supervisor_pid, getpid());
+	if (row != NULL)
+		*row = r;
+	else
+		lc_history_run_clear(&r);
+	assert_int_equal(count_events(id, LC_EVENT_STARTED), 1);
+	assert_int_equal(count_events(id, LC_EVENT_EXITED), 1);
+}
+
 static void
 end_ok(struct lc_run_end *e, const char *output, size_t len)
 {
@@ -233,16 +251,12 @@ test_apply(void **state)
 	assert_int_equal(seen.duration_ms, 5);
 	lc_history_close(h);
 
-	get_row(id, &row);
-	assert_int_equal(row.status, LC_RUN_SUCCEEDED);
+	check_ended(id, &row);
 	assert_int_equal(row.started_at, 1234);
 	assert_int_equal(row.finished_at, 1300);
-	assert_int_equal(row.supervisor_pid, getpid());
 	assert_int_equal(row.output_len, 4);
 	assert_memory_equal(row.output, "o\0t\n", 4);
 	lc_history_run_clear(&row);
-	assert_int_equal(count_events(id, LC_EVENT_STARTED), 1);
-	assert_int_equal(count_events(id, LC_EVENT_EXITED), 1);
 	lc_buf_free(&b);
 }
 
@@ -478,7 +492,6 @@ recorder_against(enum daemon_mode mode, unsigned want_via,
 	struct lc_recorder	*rc;
 	struct lc_buf		 b = { 0 };
 	struct lc_run_end	 e;
-	struct lc_run		 row;
 	char			 id[LC_UUID_BUFSZ], *cause = NULL;
 	unsigned		 via, direct;
 	int			 sv[2], st;
@@ -508,12 +521,7 @@ recorder_against(enum daemon_mode mode, unsigned want_via,
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
-	get_row(id, &row);
-	assert_int_equal(row.status, LC_RUN_SUCCEEDED);
-	assert_int_equal(row.supervisor_pid, getpid());
-	lc_history_run_clear(&row);
-	assert_int_equal(count_events(id, LC_EVENT_STARTED), 1);
-	assert_int_equal(count_events(id, LC_EVENT_EXITED), 1);
+	check_ended(id, NULL);
 	lc_buf_free(&b);
 }
 
