@@ -80,21 +80,20 @@ static int	 hold = -1;
 
 /*
  * The daemon's turns for a supervisor's units: write each, answer it. As
- * lockcrond, the history is opened at the first and kept while the run is
- * active.
+ * lockcrond, the history is opened once the supervisor is forked (while
+ * it starts) and kept while the run is active.
  */
 static void
 serve(int chan, const char *db, const char *id, pid_t pid)
 {
-	struct lc_history	*h = NULL;
+	struct lc_history	*h;
 	struct lc_record_in	 in;
 	struct lc_buf		 pkt = { 0 };
 	struct pollfd		 pfd = { chan, POLLIN, 0 };
 
+	if ((h = lc_history_open(db, 0, NULL, NULL)) == NULL)
+		abort();
 	while (poll(&pfd, 1, -1) == 1 && lc_record_recv(chan, &pkt) == 1) {
-		if (h == NULL && (h = lc_history_open(db, 0, NULL,
-		    NULL)) == NULL)
-			abort();
 		memset(&in, 0, sizeof in);
 		in.id = id;
 		in.supervisor = pid;

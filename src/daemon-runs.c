@@ -615,14 +615,14 @@ runs_start_queued(struct lc_daemon *d)
 {
 	const struct lc_job	*job;
 	struct drun		*r;
-	size_t			 i, active = runs_active(d);
+	size_t			 i, active = runs_active(d), started = 0;
 	pid_t			 pid;
 	int			 sv[2];
 
 	for (i = 0; i < d->nruns; i++) {
 		if (d->cfg->max_parallel > 0 &&
 		    active >= (size_t)d->cfg->max_parallel)
-			return;
+			break;
 		r = d->runs[i];
 		if (r->pid != 0)
 			continue;
@@ -653,12 +653,17 @@ runs_start_queued(struct lc_daemon *d)
 		r->chan = sv[0];
 		r->pid = pid;
 		active++;
+		started++;
 		/* The start line comes from the supervisor once the job has
 		 * started: a skipped run has none, so a job whose lock stays
 		 * busy cannot flood the log with start lines. */
 		log_debug("job=%s run=%s: supervisor pid %ld", r->job, r->id,
 		    (long)pid);
 	}
+	/* Their first units come soon: the history is opened while they
+	 * start, not once they wait for it. */
+	if (started > 0)
+		daemon_history(d);
 }
 
 /* A failed or timed-out attempt earns another one, after a backoff. */
