@@ -20,13 +20,15 @@ start_end() {
 }
 ONCE="exited|1
 started|1"
-plan 27
+plan 28
 
 daemon_config <<EOF
   { name = "slow"; schedule = "0 0 0 1 1 *";
     command = "sleep 2; echo done"; },
   { name = "big"; schedule = "0 0 0 1 1 *"; output = { keep_bytes = 1048576; };
     command = "head -c 600000 /dev/zero | tr '\\\\0' x"; },
+  { name = "mid"; schedule = "0 0 0 1 1 *";
+    command = "head -c 60000 /dev/zero | tr '\\\\0' y"; },
   { name = "nul"; schedule = "0 0 0 1 1 *"; command = "printf 'a\\000b'"; },
   { name = "frozen"; schedule = "0 0 0 1 1 *"; command = "sleep 1; echo thawed"; },
   { name = "limit"; schedule = "0 0 0 1 1 *"; command = "ulimit -Sn; ulimit -Hn"; },
@@ -57,6 +59,13 @@ ok $? "big: succeeded"
 is "$(sql "select length(output), count(*) from runs r join events e on e.run = r.id
     where r.id = '$id' and e.kind = 'exited'")" "600000|1" \
     "its 600,000 bytes of output are kept, its end recorded once"
+
+# 60,000 bytes of output: the end's unit goes through the daemon whole.
+run "$LOCKCRON" run -c "$D_CONF" --no-wait mid
+id=$out
+wait_status "$id" succeeded 10
+is "$(sql "select length(output), substr(output, 59990) from runs where id = '$id'")" \
+    "60000|yyyyyyyyyyy" "mid: its 60,000 bytes of output are kept"
 
 # Output is bytes: a NUL is kept, and what follows it.
 run "$LOCKCRON" run -c "$D_CONF" --no-wait nul

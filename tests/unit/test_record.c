@@ -425,6 +425,37 @@ test_commit_batch(void **state)
 	lc_buf_free(&bad);
 }
 
+/* Packets of any size are read whole, in order; then none; then EOF. */
+static void
+test_recv_sizes(void **state)
+{
+	static const size_t	 sizes[] = { 1, 4096, 70000, 150000 };
+	struct lc_buf		 pkt = { 0 };
+	char			*data;
+	size_t			 i;
+	int			 sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	data = xcalloc(1, 150000);
+	for (i = 0; i < 150000; i++)
+		data[i] = (char)(i * 7);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(send(sv[1], data, sizes[i], 0),
+		    (ssize_t)sizes[i]);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(lc_record_recv(sv[0], &pkt), 1);
+		assert_int_equal(pkt.len, sizes[i]);
+		assert_memory_equal(pkt.data, data, sizes[i]);
+	}
+	assert_int_equal(lc_record_recv(sv[0], &pkt), 0);
+	close(sv[1]);
+	assert_int_equal(lc_record_recv(sv[0], &pkt), -1);
+	close(sv[0]);
+	free(data);
+	lc_buf_free(&pkt);
+}
+
 /* How the fake daemon treats each unit it reads. */
 enum daemon_mode {
 	D_COMMIT,		/* write, answer yes */
@@ -638,6 +669,7 @@ main(void)
 		cmocka_unit_test(test_apply_atomic),
 		cmocka_unit_test(test_apply_in_txn),
 		cmocka_unit_test(test_commit_batch),
+		cmocka_unit_test(test_recv_sizes),
 		cmocka_unit_test(test_recorder_daemon_commits),
 		cmocka_unit_test(test_recorder_daemon_refuses),
 		cmocka_unit_test(test_recorder_daemon_dies),
