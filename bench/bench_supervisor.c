@@ -134,6 +134,7 @@ supervised(const struct lc_config *cfg, const struct lc_job *job,
 	if (via_daemon && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC,
 	    0, sv) != 0)
 		abort();
+	lc_heap_settle();		/* as lockcrond before its forks */
 	if ((pid = fork()) == 0) {
 		struct lc_supervise_opts	 o;
 		struct lc_supervise_result	 res;

@@ -633,6 +633,8 @@ runs_start_queued(struct lc_daemon *d)
 			continue;
 		}
 		daemon_history_close(d);
+		if (started == 0)
+			lc_heap_settle();
 		chan_open(d, r, sv);
 		if ((pid = fork()) == -1) {
 			log_error("job=%s: fork: %s", r->job, strerror(errno));

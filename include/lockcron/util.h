@@ -42,6 +42,13 @@ int64_t	 lc_now_ms(void);
 /* Monotonic clock in milliseconds. */
 int64_t	 lc_mono_ms(void);
 
+/*
+ * Before forking children that will allocate: has malloc sort the free
+ * chunks the process left unsorted, so that each child does not (see
+ * util.c). No-op without glibc.
+ */
+void	 lc_heap_settle(void);
+
 /* mkdir -p: creates dir and its missing parents, each new one with mode
  * (whatever the umask). 0, or -1 with *cause. */
 int	 lc_mkdir_p(const char *dir, mode_t mode, char **cause);
