@@ -761,20 +761,23 @@ struct ended {
 	int		 wstatus;
 };
 
-/* True when the run needs a retry: failed or timed out, job still there. */
-static int
-wants_retry(const struct lc_daemon *d, const struct drun *r)
+/* The job of a run the daemon saw fail or time out, which earns a retry
+ * if the job is still there; else NULL. */
+static const struct lc_job *
+retry_job(const struct lc_daemon *d, const struct drun *r)
 {
-	return ((r->seen.status == LC_RUN_FAILED ||
-	    r->seen.status == LC_RUN_TIMED_OUT) &&
-	    lc_config_find_job(d->cfg, r->job) != NULL);
+	if (r->seen.status != LC_RUN_FAILED &&
+	    r->seen.status != LC_RUN_TIMED_OUT)
+		return (NULL);
+	return (lc_config_find_job(d->cfg, r->job));
 }
 
 /* A run whose end the daemon wrote itself: no need to read it back. */
 static void
 known_end(struct lc_daemon *d, struct lc_history *h, struct drun *r)
 {
-	struct lc_run	 row;
+	const struct lc_job	*job;
+	struct lc_run		 row;
 
 	lc_history_run_init(&row);
 	snprintf(row.id, sizeof row.id, "%s", r->id);
@@ -788,8 +791,8 @@ known_end(struct lc_daemon *d, struct lc_history *h, struct drun *r)
 	row.duration_ms = r->seen.duration_ms;
 	if (row.duration_ms == LC_HISTORY_NONE && r->seen.running)
 		row.duration_ms = r->seen.finished_at - r->seen.started_at;
-	if (h != NULL && wants_retry(d, r))
-		schedule_retry(d, h, lc_config_find_job(d->cfg, r->job), &row);
+	if (h != NULL && (job = retry_job(d, r)) != NULL)
+		schedule_retry(d, h, job, &row);
 	log_end(d, &row);
 }
 
@@ -863,9 +866,10 @@ out:
 static void
 runs_ended(struct lc_daemon *d, struct ended *e, size_t n)
 {
-	struct lc_history	*h;
+	struct lc_history	*h = NULL;
 	char			**lost;
 	size_t			  i, nlost = 0;
+	int			  need = 0;
 
 	if (n == 0)
 		return;
@@ -873,10 +877,9 @@ runs_ended(struct lc_daemon *d, struct ended *e, size_t n)
 	/* Most ends were written by the daemon itself: the history is
 	 * opened only for a retry or an end to read back. */
 	for (i = 0; i < n; i++)
-		if (!e[i].run->seen.finished || wants_retry(d, e[i].run))
-			break;
-	h = i < n ? daemon_history(d) : NULL;
-	if (i == n || h != NULL) {
+		need |= !e[i].run->seen.finished ||
+		    retry_job(d, e[i].run) != NULL;
+	if (!need || (h = daemon_history(d)) != NULL) {
 		for (i = 0; i < n; i++)
 			if (run_ended(d, h, e[i].run, e[i].wstatus))
 				lost[nlost++] = xstrdup(e[i].run->id);

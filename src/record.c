@@ -531,12 +531,14 @@ static int
 via_daemon(struct lc_recorder *rc, const struct lc_buf *b)
 {
 	struct ack	 a;
+	struct cursor	 c;
 	struct pollfd	 pfd;
 	uint32_t	 seq;
 	ssize_t		 n;
 	int64_t		 until = lc_mono_ms() + ACK_WAIT_MS, left;
 
-	memcpy(&seq, b->data + sizeof (uint32_t), sizeof seq);
+	if (open_cursor(&c, b->data, b->len, &seq, NULL) != 0)
+		return (1);		/* not a unit: nothing to send */
 	do
 		n = send(rc->chan, b->data, b->len, MSG_NOSIGNAL);
 	while (n == -1 && errno == EINTR);
