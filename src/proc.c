@@ -46,6 +46,7 @@ struct proc_run {
 	size_t			  in_len;
 	int			  main_done;
 	int64_t			  timeout_at;	/* 0: none */
+	int64_t			  tick_at;	/* 0: none, or called */
 	int64_t			  kill_at;	/* 0: none */
 	int64_t			  drain_until;
 	char			 *buf;
@@ -260,18 +261,23 @@ check_deadlines(struct proc_run *r, int64_t now)
 		kill(-r->pid, SIGKILL);
 		r->kill_at = 0;
 	}
+	if (r->tick_at != 0 && now >= r->tick_at) {
+		r->tick_at = 0;
+		r->spec->tick_cb(r->spec->cb_arg);
+	}
 }
 
 /* Milliseconds until the next deadline, or -1 for none. */
 static int
 next_wake(const struct proc_run *r, int64_t now)
 {
-	int64_t	 at = 0, t[3];
+	int64_t	 at = 0, t[4];
 	size_t	 i;
 
 	t[0] = r->main_done ? 0 : r->timeout_at;
 	t[1] = r->kill_at;
 	t[2] = r->main_done ? r->drain_until : 0;
+	t[3] = r->tick_at;
 	for (i = 0; i < LC_NELEM(t); i++) {
 		if (t[i] != 0 && (at == 0 || t[i] < at))
 			at = t[i];
@@ -659,6 +665,8 @@ lc_proc_run(const struct lc_proc_spec *spec, struct lc_proc_result *res)
 			spec->started_cb(r.pid, res->start_ms, spec->cb_arg);
 		if (spec->timeout_ms > 0)
 			r.timeout_at = res->start_mono_ms + spec->timeout_ms;
+		if (spec->tick_cb != NULL)
+			r.tick_at = res->start_mono_ms + spec->tick_ms;
 		r.buf = xmalloc(PROC_READ_SIZE);
 		run_loop(&r);
 		res->killed_descendants = sweep(&r);

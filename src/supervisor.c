@@ -88,7 +88,9 @@ struct run {
 	struct lc_buf			 masked;
 	struct lc_buf			 tail;
 	int				 live_fd;
-	char				*live_path;
+	char				*live_path;	/* set once tried */
+	struct lc_buf			 held;	/* output before the file */
+	int				 live_due;	/* the run lasts */
 	int				 out_fd;
 	int64_t				 lock_at;	/* lock_acquired to write */
 	char				 exited[32];	/* its detail, "" if none */
@@ -197,21 +199,47 @@ write_fd(int fd, const char *p, size_t n)
 static void	open_live(struct run *);
 
 /*
- * Masked output goes to the tail, the live file, output.file, a tty. The
- * live file is created with the first output: most runs of a busy
- * scheduler write none, and creating and removing a file a run is most of
- * the file system's work in a burst (`lockcron logs --follow` waits for
- * it to appear).
+ * The live file, state_dir/live/RUN_ID.log, is for runs that last: their
+ * output is held here for the first LIVE_AFTER_MS of the run and up to
+ * LIVE_HOLD_BYTES, then the file is created with all of it and written as
+ * it comes. Most runs of a busy scheduler end before that, and creating
+ * and removing a file a run was the most of a burst's supervisors' work.
  */
+#define LIVE_AFTER_MS	1000
+#define LIVE_HOLD_BYTES	65536
+
+static void
+live_add(struct run *r, const char *p, size_t n)
+{
+	if (r->live_path == NULL) {
+		if (!r->live_due && r->held.len + n <= LIVE_HOLD_BYTES) {
+			lc_buf_add(&r->held, p, n);
+			return;
+		}
+		open_live(r);
+	}
+	write_fd(r->live_fd, p, n);
+}
+
+/* The run has lasted LIVE_AFTER_MS: what it wrote goes to the file now. */
+static void
+live_tick(void *arg)
+{
+	struct run	*r = arg;
+
+	r->live_due = 1;
+	if (r->live_path == NULL && r->held.len > 0)
+		open_live(r);
+}
+
+/* Masked output goes to the tail, the live file, output.file, a tty. */
 static void
 sink(struct run *r, enum lc_proc_stream stream, const char *p, size_t n)
 {
 	if (n == 0)
 		return;
-	if (r->live_path == NULL)
-		open_live(r);
 	tail_add(r, p, n);
-	write_fd(r->live_fd, p, n);
+	live_add(r, p, n);
 	write_fd(r->out_fd, p, n);
 	if (r->opts->foreground)
 		write_fd(stream == LC_PROC_STDERR ? STDERR_FILENO :
@@ -266,7 +294,7 @@ flush_masks(struct run *r)
 	}
 }
 
-/* state_dir/live/RUN_ID.log, streamed while the run lives. */
+/* Creates the live file and writes what was held for it. */
 static void
 open_live(struct run *r)
 {
@@ -282,6 +310,8 @@ open_live(struct run *r)
 	if (r->live_fd == -1)
 		log_warn("job=%s: cannot create %s: %s", r->job->name,
 		    r->live_path, strerror(errno));
+	write_fd(r->live_fd, r->held.data, r->held.len);
+	lc_buf_free(&r->held);
 	free(dir);
 }
 
@@ -494,6 +524,8 @@ run_job(struct run *r, struct lc_buf *err, struct lc_run_end *end,
 	spec.kill_grace_ms = job->kill_grace * 1000;
 	spec.output_cb = output_cb;
 	spec.started_cb = started_cb;
+	spec.tick_cb = live_tick;
+	spec.tick_ms = LIVE_AFTER_MS;
 	spec.cb_arg = r;
 	if ((keep[0] = lc_lock_fd(r->lock)) != -1) {
 		spec.keep_fds = keep;
@@ -656,6 +688,7 @@ cleanup(struct run *r)
 	if (r->live_path != NULL)
 		unlink(r->live_path);
 	free(r->live_path);
+	lc_buf_free(&r->held);
 	if (r->out_fd != -1)
 		close(r->out_fd);
 	lc_lock_free(r->lock);

@@ -30,6 +30,8 @@ typedef void (*lc_proc_output_cb)(enum lc_proc_stream, const char *buf,
     size_t len, void *arg);
 /* Called once the job's exec has succeeded (for the "started" event). */
 typedef void (*lc_proc_started_cb)(pid_t pid, int64_t start_ms, void *arg);
+/* Called once, when the run has lasted tick_ms (see lc_proc_spec). */
+typedef void (*lc_proc_tick_cb)(void *arg);
 
 /* What to run and how. Only command or argv is required. */
 struct lc_proc_spec {
@@ -54,7 +56,10 @@ struct lc_proc_spec {
 	int64_t			  kill_grace_ms; /* SIGTERM to SIGKILL */
 	lc_proc_output_cb	  output_cb;	/* NULL: output discarded */
 	lc_proc_started_cb	  started_cb;	/* NULL: not told */
-	void			 *cb_arg;	/* for both callbacks */
+	lc_proc_tick_cb		  tick_cb;	/* NULL: none */
+	int64_t			  tick_ms;	/* after the start, once, if
+						   the run still lasts */
+	void			 *cb_arg;	/* for the callbacks */
 };
 
 enum lc_proc_end {
