@@ -35,6 +35,7 @@
 #include "lockcron/ctl.h"
 #include "lockcron/curl-load.h"
 #include "lockcron/keystore.h"
+#include "lockcron/lock.h"
 #include "lockcron/log.h"
 #include "lockcron/util.h"
 
@@ -457,6 +458,44 @@ build_sched(struct lc_daemon *d, struct lc_config *cfg,
 }
 
 /*
+ * Creates the lock files of the jobs just loaded that have none yet, in a
+ * child process of low priority, so that a job's first run finds its file
+ * as every later run does: 1,000 first runs due in the same second would
+ * otherwise create 1,000 files in the busiest second there is. The child
+ * is reaped with the supervisors (runs_reap). A file it cannot create is
+ * said in the log now, and again by the run.
+ */
+static void
+prepare_locks(const struct lc_config *cfg)
+{
+	char	*cause = NULL;
+	size_t	 i;
+	pid_t	 pid;
+
+	if ((pid = fork()) == -1)
+		log_warn("fork: %s; lock files are created by first runs",
+		    strerror(errno));
+	if (pid != 0)
+		return;
+	daemon_close_fds_in_child(-1);
+	(void)setpriority(PRIO_PROCESS, 0, getpriority(PRIO_PROCESS, 0) + 10);
+	/* As a run would: the configured lock directory is ours to create. */
+	if (lc_mkdir_p(cfg->lock_dir, 0755, &cause) != 0) {
+		log_warn("%s", cause);
+		_exit(1);
+	}
+	for (i = 0; i < cfg->njobs; i++) {
+		if (!cfg->jobs[i].enabled ||
+		    lc_lock_prepare(cfg->jobs[i].lock_path, &cause) == 0)
+			continue;
+		log_warn("job=%s: %s", cfg->jobs[i].name, cause);
+		free(cause);
+		cause = NULL;
+	}
+	_exit(0);
+}
+
+/*
  * A disabled job forgets the last fire it handled, so that enabling it
  * again, by a reload or across a restart, starts from that moment: the
  * time it spent disabled is not missed.
@@ -562,6 +601,7 @@ daemon_reload(struct lc_daemon *d, json_t *errors)
 		forget_disabled(cfg, h);
 		daemon_history_done(d);
 	}
+	prepare_locks(cfg);
 	log_notice("reloaded %s: %zu jobs", d->opts->config_path, cfg->njobs);
 	notify("READY=1");
 	return (0);
@@ -717,6 +757,7 @@ setup(struct lc_daemon *d, char **cause)
 		lc_set_cause(cause, "timerfd_create: %s", strerror(errno));
 		return (-1);
 	}
+	prepare_locks(d->cfg);
 	return (0);
 }
 

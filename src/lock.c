@@ -158,6 +158,25 @@ create_lock(const char *path, char **cause)
 	return (fd);
 }
 
+int
+lc_lock_prepare(const char *path, char **cause)
+{
+	struct stat	 st;
+	int		 fd;
+
+	if (lstat(path, &st) == 0 || errno != ENOENT)
+		return (0);
+	if ((fd = create_lock(path, cause)) == -2)
+		return (-1);
+	if (fd == -1 && errno != EEXIST) {
+		lc_set_cause(cause, "lock file %s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if (fd != -1)
+		close(fd);
+	return (0);
+}
+
 /* The kind of a file in words, for error messages. */
 static const char *
 file_kind(mode_t mode)

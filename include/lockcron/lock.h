@@ -49,6 +49,16 @@ enum lc_lock_result	 lc_lock_acquire(struct lc_lock *, int64_t wait_s,
 			     char **cause);
 
 /*
+ * Creates the lock file at path when nothing is there yet, as
+ * lc_lock_acquire would (mode 0644, missing parent directories only for
+ * the default directory), without taking the lock: for a daemon loading
+ * its jobs, so that their first runs find it. Whatever is already there is
+ * left for lc_lock_acquire to judge. -1 with *cause when it cannot be
+ * created.
+ */
+int			 lc_lock_prepare(const char *path, char **cause);
+
+/*
  * Gives up this handle's share of the lock by closing its descriptor; the
  * lock itself is freed when the last process sharing it (the job, which
  * inherits the descriptor) is gone. Idempotent.
