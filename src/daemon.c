@@ -465,11 +465,13 @@ build_sched(struct lc_daemon *d, struct lc_config *cfg,
  * is reaped with the supervisors (runs_reap). A file it cannot create is
  * said in the log now, and again by the run.
  */
+#define PREPARE_LOCKS_SAID	10	/* lines, then a count */
+
 static void
 prepare_locks(const struct lc_config *cfg)
 {
 	char	*cause = NULL;
-	size_t	 i;
+	size_t	 i, failed = 0;
 	pid_t	 pid;
 
 	if ((pid = fork()) == -1)
@@ -482,16 +484,22 @@ prepare_locks(const struct lc_config *cfg)
 	/* As a run would: the configured lock directory is ours to create. */
 	if (lc_mkdir_p(cfg->lock_dir, 0755, &cause) != 0) {
 		log_warn("%s", cause);
-		_exit(1);
+		free(cause);
+		cause = NULL;
 	}
 	for (i = 0; i < cfg->njobs; i++) {
 		if (!cfg->jobs[i].enabled ||
 		    lc_lock_prepare(cfg->jobs[i].lock_path, &cause) == 0)
 			continue;
-		log_warn("job=%s: %s", cfg->jobs[i].name, cause);
+		/* A directory refused to all of them: not a line each. */
+		if (failed++ < PREPARE_LOCKS_SAID)
+			log_warn("job=%s: %s", cfg->jobs[i].name, cause);
 		free(cause);
 		cause = NULL;
 	}
+	if (failed > PREPARE_LOCKS_SAID)
+		log_warn("%zu more lock files could not be made; their runs "
+		    "will say why", failed - PREPARE_LOCKS_SAID);
 	_exit(0);
 }
 

@@ -6,11 +6,15 @@
 # already is.
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$TOP_SRCDIR/tests/daemon-lib.sh"
-plan 22
+plan 23
 
 echo "an operator's notes" >"$TMP/kept.lock"
 ln -s "$TMP/target" "$TMP/planted.lock"
-daemon_config <<EOF
+{
+	for i in 01 02 03 04 05 06 07 08 09 10 11; do
+		echo "  { name = \"nodir$i\"; schedule = \"0 0 0 1 1 *\"; command = \"true\"; lock = \"$TMP/missing/$i.lock\"; },"
+	done
+	cat <<EOF
   { name = "a"; schedule = "0 0 0 1 1 *"; command = "true"; },
   { name = "shared1"; schedule = "0 0 0 1 1 *"; command = "true"; lock = "$TMP/shared.lock"; },
   { name = "shared2"; schedule = "0 0 0 1 1 *"; command = "true"; lock = "$TMP/shared.lock"; },
@@ -24,6 +28,7 @@ daemon_config <<EOF
   { name = "big"; schedule = "0 0 0 1 1 *";
     command = "head -c 100000 /dev/zero | tr -c x x; sleep 2.5"; }
 EOF
+} | daemon_config
 daemon_start_or_bail
 
 # --- lock files, made when the jobs load ------------------------------------
@@ -32,8 +37,10 @@ ok $? "start-up: a job that never ran has its lock file"
 is "$(stat -c '%F %a %s' "$D_LOCKS/a.lock")" "regular empty file 644 0" \
     "a regular, empty file, mode 0644, as a run makes it"
 ok "$(test ! -e "$D_LOCKS/off.lock"; echo $?)" "a disabled job has none"
-wait_for "grep -q 'job=nodir: lock file $TMP/missing/x.lock: No such file or directory' $D_LOG" 10
-ok $? "a lock file that cannot be made is said in the log at start-up"
+wait_for "grep -q '2 more lock files could not be made; their runs will say why' $D_LOG" 10
+ok $? "lock files that cannot be made are said in the log at start-up"
+is "$(grep -c "job=nodir[0-9]*: lock file $TMP/missing/.*: No such file or directory" "$D_LOG")" 10 \
+    "ten of twelve by name, then a count: one line a job would flood the log"
 ok "$(test ! -e "$TMP/missing"; echo $?)" "a directory outside lock_dir is not created"
 is "$(cat "$TMP/kept.lock")" "an operator's notes" "a file already there is left as it is"
 ok "$(test ! -e "$TMP/target" && test -L "$TMP/planted.lock"; echo $?)" \
