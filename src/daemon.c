@@ -457,16 +457,17 @@ build_sched(struct lc_daemon *d, struct lc_config *cfg,
 	return (s);
 }
 
+#define PREPARE_LOCKS_SAID	10
+
 /*
  * Creates the lock files of the jobs just loaded that have none yet, in a
  * child process of low priority, so that a job's first run finds its file
  * as every later run does: 1,000 first runs due in the same second would
  * otherwise create 1,000 files in the busiest second there is. The child
  * is reaped with the supervisors (runs_reap). A file it cannot create is
- * said in the log now, and again by the run.
+ * said in the log now (PREPARE_LOCKS_SAID lines, then a count), and again
+ * by the run.
  */
-#define PREPARE_LOCKS_SAID	10	/* lines, then a count */
-
 static void
 prepare_locks(const struct lc_config *cfg)
 {

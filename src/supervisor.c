@@ -203,7 +203,7 @@ static void	open_live(struct run *);
  * output is held here for the first LIVE_AFTER_MS of the run and up to
  * LIVE_HOLD_BYTES, then the file is created with all of it and written as
  * it comes. Most runs of a busy scheduler end before that, and creating
- * and removing a file a run was the most of a burst's supervisors' work.
+ * and removing a file a run was half of a burst's supervisors' CPU.
  */
 #define LIVE_AFTER_MS	1000
 #define LIVE_HOLD_BYTES	65536
